@@ -34,7 +34,7 @@ import click
 
 from artifactsdk.benchmarks.peers import (MIT_B5, PAL_HEAD, PAL_SWIN, TINY_HEAD, TINY_MIT, TINY_SWIN,
                                           pal_upernet_swin_b, segformer_mit_b5, trace_torchscript)
-from artifactsdk.benchmarks.progress import Progress
+from artifactsdk.progress import Progress
 from artifactsdk.export.sources import TRANSFORMER_INT8_OPS
 
 EVAL_SEED = 104729
@@ -175,7 +175,7 @@ def main(models, size, threads, runs, warmup, calib, evals, ops, max_drop, atol,
     """Compile PAL's architecture and SegFormer MiT-B5 with the SDK to ONNX int8; time against torch fp32."""
     from artifactsdk.benchmarks.environment import bench_environment, load_average
 
-    progress = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
+    progress = Progress(enabled=progress)
     load_at_start = load_average()
     document = {"command": " ".join(["python -m artifactsdk.benchmarks.byo_targets", *sys.argv[1:]]),
                 "settings": {"size": size, "threads": threads, "runs": runs, "warmup": warmup, "ops": ops,

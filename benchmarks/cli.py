@@ -89,7 +89,7 @@ def bench(bundle, models, backends, precisions, batches, size, threads, runs, du
     """
     from artifactsdk.benchmarks.markdown import render, write_markdown
     from artifactsdk.benchmarks.plan import backend_name
-    from artifactsdk.benchmarks.progress import Progress
+    from artifactsdk.progress import Progress
     from artifactsdk.benchmarks.report import write_json
     from artifactsdk.benchmarks.run import BenchOptions, run_bench
     from artifactsdk.export.tensorrt_build import parse_shape  # the same NxCxHxW syntax as build-engine
@@ -106,7 +106,7 @@ def bench(bundle, models, backends, precisions, batches, size, threads, runs, du
             input_shape=parse_shape(input_shape) if input_shape else None, peak=peak, peers=peers, peer_runs=peer_runs,
             min_speedup=min_speedup, max_drop=max_drop)
         command = shlex.join(["artifactsdk", *sys.argv[1:]])  # as typed (the settings hold the values)
-        report = run_bench(options, command, Progress(enabled=not quiet and sys.stderr.isatty()))
+        report = run_bench(options, command, Progress(quiet=quiet))
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     doc = report.to_dict()

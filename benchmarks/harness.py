@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from artifactsdk.benchmarks.memory import PeakMemory, peak_memory, reset_peak
-from artifactsdk.benchmarks.progress import Progress
+from artifactsdk.progress import Progress
 from artifactsdk.benchmarks.subjects import Subject
 from artifactsdk.benchmarks.timing import LatencyStats, RunPolicy, elapsed_ns, measure
 
@@ -84,7 +84,7 @@ def bench_subject(subject: Subject, batch: int, policy: RunPolicy, progress: Pro
         feed = subject.feed(batch)
         _, first_ns = elapsed_ns(lambda: runner.run(feed))
         label = f"{subject.model} {subject.backend} {subject.precision} b{batch}"
-        tick = progress.ticker(label, policy.runs) if progress is not None else None
+        tick = progress.stage(label, policy.runs).update if progress is not None else None
         stats = measure(lambda: runner.run(feed), policy, tick)
         memory = peak_memory(was_reset)
         providers = providers_of(runner)

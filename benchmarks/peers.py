@@ -23,8 +23,8 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.benchmarks.harness import ConfigResult, Skipped, bench_subject
-from artifactsdk.benchmarks.progress import Progress
+from artifactsdk.benchmarks.harness import ConfigResult, Skipped
+from artifactsdk.progress import Progress
 from artifactsdk.benchmarks.subjects import Subject, module_subject, onnx_file_subject, torchscript_subject
 from artifactsdk.benchmarks.timing import RunPolicy
 from artifactsdk.errors import ArtifactSDKError
@@ -239,7 +239,7 @@ def main(bundle, size, threads, runs, warmup, workdir, tiny, json_path, markdown
     from artifactsdk.benchmarks.report import BenchReport, write_json
     from artifactsdk.benchmarks.run import providers_used
 
-    progress = Progress(enabled=not quiet and sys.stderr.isatty())
+    progress = Progress(quiet=quiet)
     started, load_at_start = time.perf_counter(), load_average()
     try:
         peaks = machine_peak(threads)

@@ -11,7 +11,7 @@ from pathlib import Path
 from artifactsdk.benchmarks.environment import bench_environment, load_average
 from artifactsdk.benchmarks.harness import ConfigResult, Skipped, bench_subject
 from artifactsdk.benchmarks.macs import MacCount, count_macs
-from artifactsdk.benchmarks.progress import Progress
+from artifactsdk.progress import Progress
 from artifactsdk.benchmarks.report import (BenchReport, Gate, accuracy_drops, max_drop_gate, min_speedup_gate,
                                            speedups)
 from artifactsdk.benchmarks.subjects import Subject, onnx_file_subject, torchscript_subject

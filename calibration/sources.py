@@ -18,7 +18,7 @@ import numpy as np
 
 from artifactsdk.errors import ArtifactSDKError, DatasetError
 from artifactsdk.training.datasets import IMAGE_SUFFIXES
-from artifactsdk.training.progress import Progress
+from artifactsdk.progress import Progress
 
 
 
@@ -141,7 +141,7 @@ class ImageSet:
 
 def load_images(source: ImageSource, quiet: bool = True) -> ImageSet:
     """Read every image of `source` once (progress on a terminal unless `quiet`)."""
-    progress = Progress(len(source), "calibration images", quiet)
+    progress = Progress("calibration images", len(source), quiet)
     images = []
     for image in source:
         images.append(image)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from artifactsdk.calibration.sources import ImageSet, image_sha256, synthetic_samples
 from artifactsdk.errors import ExportError
-from artifactsdk.training.progress import Progress
+from artifactsdk.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class HeldOutSet:
 
 
 def synthetic_heldout(count: int, seed: int, size: int, quiet: bool = True) -> HeldOutSet:
-    progress = Progress(count, "held-out images", quiet)
+    progress = Progress("held-out images", count, quiet)
     samples = []
     for sample in synthetic_samples(count, seed, size):
         samples.append(sample)

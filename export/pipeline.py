@@ -153,12 +153,12 @@ def _write_int8(role: str, spec: InputSpec, paths: dict, calibration: ImageSet |
                 options: ExportOptions) -> CalibrationRecord:
     """Calibrate and quantize paths["fp32"] into paths["int8"]; return the calibration record."""
     from artifactsdk.export.quantize import quantize_int8
-    from artifactsdk.training.progress import Progress
+    from artifactsdk.progress import Progress
 
     if calibration is None:
         raise ExportError("int8 needs calibration images: pass --calib DIR or --calib-synth N --seed S.")
     settings = options.int8
-    progress = Progress(len(calibration), f"calibrating {role} ({settings.calibration.method})", options.quiet)
+    progress = Progress(f"calibrating {role} ({settings.calibration.method})", len(calibration), options.quiet)
     reader = ImageBatchReader(calibration.images, spec, settings.batch_size, on_batch=progress.update)
     quantize_int8(paths["fp32"], paths["int8"], reader, settings)
     progress.close()

@@ -8,7 +8,6 @@ processed, or with --strict when any failed.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import click
 
 from artifactsdk.bundle import PRECISIONS
+from artifactsdk.progress import Progress
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
@@ -82,31 +82,6 @@ def human_line(record: dict) -> str:
     return line + (": " + "; ".join(captions) if captions else "")
 
 
-class Progress:
-    """A bar on stderr when enabled; `say` prints a message above it instead of through it."""
-
-    def __init__(self, bar=None):
-        self.bar = bar
-
-    def advance(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def say(self, message: str) -> None:
-        click.echo(("\r\x1b[K" if self.bar is not None else "") + message, err=True)
-        if self.bar is not None:
-            self.bar.render_progress()
-
-
-@contextlib.contextmanager
-def progress(total: int, enabled: bool):
-    if not enabled:
-        yield Progress()
-        return
-    with click.progressbar(length=total, label="detect", file=sys.stderr, show_pos=True) as bar:
-        yield Progress(bar)
-
-
 @click.command("detect")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
@@ -154,11 +129,11 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, bundle, backend
     if out:
         out.mkdir(parents=True, exist_ok=True)
     records: list[dict] = []
-    bar = Progress()
+    bar = Progress("detect", len(items), quiet)
 
     def emit(record: dict) -> None:
         if "error" in record:
-            bar.say(f"error: {record['error']}")
+            bar.note(f"error: {record['error']}", always=True)
         if jsonl:
             click.echo(json.dumps(record))
         elif as_json:
@@ -170,7 +145,7 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, bundle, backend
         emit(failure)
     processed = flagged = 0
     start = time.perf_counter()
-    with detector, progress(len(items), enabled=sys.stderr.isatty() and not quiet) as bar:
+    with detector, bar:
         for path, relative in items:
             try:
                 detection = detector.detect(path)

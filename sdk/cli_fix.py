@@ -8,7 +8,6 @@ read is reported and skipped; the exit code is non-zero only when no image was r
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import click
 
 from artifactsdk.cli_detect import OutputNames, collect_inputs
 from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.progress import Progress
 
 INPAINTER_HELP = "builtin | restorer | diffusion | telea | diffusers:DIR | torchscript:FILE"
 
@@ -68,21 +68,20 @@ def run_fix(paths, out_dir: Path, inpainter: str, rounds: int, device: str | Non
     out_dir.mkdir(parents=True, exist_ok=True)
     names = OutputNames(out_dir)
     started, records = time.perf_counter(), []
-    show = not quiet and sys.stderr.isatty()
-    with (out_dir / "fix.jsonl").open("w") as log, \
-            click.progressbar(images, label="fixing", file=sys.stderr, show_pos=True, hidden=not show) as progress:
+    with (out_dir / "fix.jsonl").open("w") as log, Progress("fixing", len(images), quiet) as progress:
         for entry in failed:
             log.write(json.dumps(entry) + "\n")
-        for path, relative in progress:
+        for path, relative in images:
             try:
                 entry = fix_one(detector, path, names.stem(relative), painter, rounds, torch_device, save_comparison)
             except ArtifactSDKError as error:
                 entry = {"source": str(path), "error": str(error), "error_type": type(error).__name__}
                 failed.append(entry)
-                click.echo(f"\n{path}: {error}", err=True)
+                progress.note(f"{path}: {error}", always=True)
             else:
                 records.append(entry)
             log.write(json.dumps(entry) + "\n")
+            progress.advance()
     if not quiet:
         click.echo(summary(records, len(failed), time.perf_counter() - started, out_dir), err=True)
     if not records:

@@ -125,14 +125,18 @@ def segmentation_batch(data: SegmentationArrays, indices: Sequence[int], crop: i
     """(N x 3 x crop x crop normalised pixels, N x 1 x crop x crop float masks).
 
     With ``focus_probability`` a crop is centred near a random artifact pixel, so rare
-    small artifacts are not mostly cropped away; the other crops are uniform.
+    small artifacts are not mostly cropped away; the other crops are uniform. Half the
+    crops are mirrored left-right (no artifact class depends on handedness).
     """
     pixels, masks = [], []
     for index in indices:
         image, mask = data.images[index], data.masks[index]
         top, left = _crop_origin(mask, crop, rng, rng.random() < focus_probability)
-        pixels.append(normalize(image[top:top + crop, left:left + crop], spec))
-        masks.append(mask[top:top + crop, left:left + crop][None].astype(np.float32))
+        image, mask = image[top:top + crop, left:left + crop], mask[top:top + crop, left:left + crop]
+        if rng.random() < 0.5:
+            image, mask = image[:, ::-1], mask[:, ::-1]
+        pixels.append(normalize(np.ascontiguousarray(image), spec))
+        masks.append(mask[None].astype(np.float32))
     return np.stack(pixels), np.stack(masks)
 
 
@@ -148,9 +152,13 @@ def centre_crop_batch(data: SegmentationArrays, indices: Sequence[int], crop: in
     return np.stack(pixels), np.stack(masks)
 
 
-def classification_batch(data: ClassificationArrays, indices: Sequence[int],
-                         spec: InputSpec) -> tuple[np.ndarray, ...]:
-    """(pixels, class targets, labelled, has-artifact) for ``indices``."""
+def classification_batch(data: ClassificationArrays, indices: Sequence[int], spec: InputSpec,
+                         rng: np.random.Generator | None = None) -> tuple[np.ndarray, ...]:
+    """(pixels, class targets, labelled, has-artifact) for ``indices``; with ``rng``
+    (training) half the images are mirrored left-right."""
     index = np.asarray(indices, dtype=np.int64)
-    pixels = np.stack([normalize(data.images[i], spec) for i in index])
+    images = [data.images[i] for i in index]
+    if rng is not None:
+        images = [np.ascontiguousarray(image[:, ::-1]) if rng.random() < 0.5 else image for image in images]
+    pixels = np.stack([normalize(image, spec) for image in images])
     return pixels, data.classes[index], data.labelled[index], data.has_artifact[index]

@@ -13,10 +13,10 @@ from artifactsdk.errors import ArtifactSDKError
 def load_samples(root: Path, quiet: bool) -> list:
     """Every sample of a dataset folder (synthetic, PAL or SynArtifact-1K layout), decoded."""
     from artifactsdk.training.datasets import open_dataset
-    from artifactsdk.training.progress import Progress
+    from artifactsdk.progress import Progress
 
     dataset = open_dataset(root)
-    progress = Progress(len(dataset), f"reading {root}", quiet)
+    progress = Progress(f"reading {root}", len(dataset), quiet)
     samples = []
     for index in range(len(dataset)):
         samples.append(dataset[index])
@@ -50,11 +50,14 @@ def load_samples(root: Path, quiet: bool) -> list:
 @click.option("--no-imagenet", is_flag=True, help="Start the encoder from random weights.")
 @click.option("--init", "init", type=click.Path(exists=True, file_okay=False), default=None,
               help="Start from this checkpoint's weights (fine-tune the shipped model or continue a run).")
+@click.option("--encoder-from", type=click.Path(exists=True, file_okay=False), default=None,
+              help="After the usual start, copy the encoder of this checkpoint (e.g. the trained segmenter "
+                   "into the classifier: its features already respond to artifacts).")
 @click.option("--resume", is_flag=True, help="Continue after the last finished epoch in OUT/last.")
 @click.option("--quiet", is_flag=True, help="No progress and no per-epoch lines.")
 def train(model: str, data: Path, out: Path, epochs: int, seed: int, batch_size: int, lr: float, crop: int,
           input_size: int, val_fraction: float, min_class_support: int, threads: int, no_imagenet: bool,
-          init: str | None, resume: bool, quiet: bool) -> None:
+          init: str | None, encoder_from: str | None, resume: bool, quiet: bool) -> None:
     """Train the default MODEL (segmenter or classifier) on the CPU; deterministic by --seed."""
     import torch
 
@@ -65,7 +68,7 @@ def train(model: str, data: Path, out: Path, epochs: int, seed: int, batch_size:
     options = TrainOptions(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, crop=crop,
                            input_size=input_size, val_fraction=val_fraction,
                            min_class_support=min_class_support, imagenet=not no_imagenet, init=init,
-                           resume=resume, quiet=quiet)
+                           encoder_from=encoder_from, resume=resume, quiet=quiet)
     try:
         samples = load_samples(data, quiet)
         if model == "segmenter":

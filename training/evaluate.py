@@ -23,7 +23,7 @@ from artifactsdk.metrics import (
     roc_auc,
 )
 from artifactsdk.training.arrays import class_targets
-from artifactsdk.training.progress import Progress
+from artifactsdk.progress import Progress
 
 SegmenterFn = Callable[[np.ndarray], np.ndarray]
 ClassifierFn = Callable[[np.ndarray], tuple[np.ndarray, float]]
@@ -97,7 +97,7 @@ def evaluate(samples: list, predict_segmenter: SegmenterFn | None = None, segmen
 
 
 def _with_progress(samples: list, label: str, quiet: bool):
-    progress = Progress(len(samples), f"eval {label}", quiet)
+    progress = Progress(f"eval {label}", len(samples), quiet)
     for done, sample in enumerate(samples, 1):
         yield sample
         progress.update(done)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
 from artifactsdk import taxonomy
 from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.progress import Progress
 from artifactsdk.training.synth import INJECTABLE_CLASSES, SynthConfig
 
 PREVIEW_SAMPLES = 18
@@ -62,13 +61,10 @@ def synth(out: Path, count: int, seed: int, size: int, classes_text: str | None,
 
     config = SynthConfig(size=size, classes=parse_classes(classes_text))
     workers = workers or os.cpu_count() or 1
-    show = not quiet and sys.stderr.isatty()
-    bar = click.progressbar(length=count, label="synth", file=sys.stderr) if show else nullcontext()
     started = time.perf_counter()
     try:
-        with bar:
-            summary = generate_dataset(out, count, seed, config, with_clean, workers,
-                                       on_sample=(lambda: bar.update(1)) if show else None)
+        with Progress("synth", count, quiet) as bar:
+            summary = generate_dataset(out, count, seed, config, with_clean, workers, on_sample=bar.advance)
         if preview is not None:
             dataset = SynthDataset(out)
             write_preview(preview, dataset[:PREVIEW_SAMPLES])

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from artifactsdk import taxonomy
-from artifactsdk.metrics import PixelHistogram, best_f1_threshold
+from artifactsdk.metrics import best_f1_threshold
 from artifactsdk.models.checkpoint import (
     CLASSIFIER_ARCHITECTURE,
     SEGMENTER_ARCHITECTURE,
@@ -38,7 +38,7 @@ from artifactsdk.training.arrays import (
 from artifactsdk.training.evaluate import segmenter_outputs
 from artifactsdk.training.losses import bce_dice_loss, classifier_loss
 from artifactsdk.training.predict import SegmenterPredictor
-from artifactsdk.training.progress import Progress
+from artifactsdk.progress import Progress
 from artifactsdk.training.resume import load_training_state, save_training_state
 
 LAST_DIR = "last"
@@ -59,6 +59,7 @@ class TrainOptions:
     max_val_batches: int = 16
     imagenet: bool = True
     init: str | None = None  # start from this checkpoint's weights (fine-tuning) instead of ImageNet
+    encoder_from: str | None = None  # then copy this checkpoint's encoder (e.g. the trained segmenter's)
     freeze_blocks: int = 3  # stem + the first encoder blocks (strides 2 and 4) stay ImageNet
     warmup_steps: int = 50
     min_class_support: int = 5
@@ -161,7 +162,7 @@ def _fit(model: torch.nn.Module, config: dict, out: Path, options: TrainOptions,
             module.eval()
         rng = np.random.default_rng([options.seed, epoch])
         order = rng.permutation(n_train)
-        progress = Progress(steps_per_epoch, f"{label} epoch {epoch + 1}/{options.epochs}", options.quiet)
+        progress = Progress(f"{label} epoch {epoch + 1}/{options.epochs}", steps_per_epoch, options.quiet)
         losses = []
         for step in range(steps_per_epoch):
             for group in optimizer.param_groups:
@@ -207,7 +208,20 @@ def initial_model(config: dict, options: TrainOptions) -> torch.nn.Module:
         model.load_state_dict(start.state_dict())
     elif options.imagenet:
         load_imagenet_weights(model.encoder)
+    if options.encoder_from:
+        copy_encoder(load_checkpoint(options.encoder_from)[0].encoder, model.encoder)
     return model
+
+
+def copy_encoder(source: torch.nn.Module, target: torch.nn.Module) -> None:
+    """Copy every encoder tensor ``source`` has into ``target``. The segmenter's encoder has
+    no 1280-channel head, so a classifier keeps its ImageNet head and gets the stem and
+    blocks the segmenter trained to respond to artifacts."""
+    own, given = target.state_dict(), source.state_dict()
+    shared = {key: value for key, value in given.items() if key in own and own[key].shape == value.shape}
+    if not any(key.startswith("_blocks.") for key in shared):
+        raise ValueError("--encoder-from: that checkpoint's encoder shares no blocks with this model's")
+    target.load_state_dict(shared, strict=False)
 
 
 def _batches(indices: np.ndarray, size: int, limit: int):
@@ -271,8 +285,8 @@ def train_classifier(data: ClassificationArrays, out: str | Path, options: Train
         text_embeddings = embed_prompts(label_prompts(config["labels"]))
     model.set_text_embeddings(text_embeddings)
 
-    def loss_on(arrays, indices):
-        pixels, classes, labelled, has = classification_batch(arrays, indices, spec)
+    def loss_on(arrays, indices, rng=None):
+        pixels, classes, labelled, has = classification_batch(arrays, indices, spec, rng)
         class_logits, artifact_logit = model(torch.from_numpy(pixels))
         return classifier_loss(class_logits, artifact_logit, torch.from_numpy(classes),
                                torch.from_numpy(labelled), torch.from_numpy(has), trained)
@@ -282,7 +296,7 @@ def train_classifier(data: ClassificationArrays, out: str | Path, options: Train
                   for idx in _batches(np.arange(len(val)), options.batch_size, options.max_val_batches)]
         return float(np.mean(losses)) if losses else float("nan")
 
-    log = _fit(model, config, out, options, len(train), lambda indices, rng: loss_on(train, indices),
+    log = _fit(model, config, out, options, len(train), lambda indices, rng: loss_on(train, indices, rng),
                val_loss, "classifier")
     if len(val):
         config["thresholds"] = tune_classifier_thresholds(model, spec, val, config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -77,10 +79,8 @@ def classifier_config() -> dict:
             "thresholds": {"artifact": 0.5, "classes": {c.key: 0.5 for c in taxonomy.CLASSES}}}
 
 
-def save_weights(model: nn.Module, directory) -> "Path":
+def save_weights(model: nn.Module, directory) -> Path:
     """model.safetensors of `model` in fp16, as the shipped checkpoints are stored."""
-    from pathlib import Path
-
     from safetensors.torch import save_file
 
     path = Path(directory) / "model.safetensors"
