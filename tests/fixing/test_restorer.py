@@ -48,7 +48,7 @@ def test_missing_weights_are_a_clear_error(tmp_path):
 
 def test_the_recipe_makes_pairs_through_the_repair_planning():
     pytest.importorskip("scipy")
-    from artifactsdk.fixing.restorer_recipe import window_triples
+    from artifactsdk.training.restorer_recipe import window_triples
     triples = next(t for t in (window_triples(5, index) for index in range(1, 6)) if t)
     for image, hole, clean in triples:
         assert image.shape == clean.shape and image.shape[:2] == hole.shape and hole.any()

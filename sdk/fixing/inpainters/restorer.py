@@ -1,5 +1,5 @@
 """The built-in learned inpainter: a small U-Net trained here on the synthetic engine's
-clean originals (artifactsdk.fixing.restorer_recipe). Unlike a blind inpainter it also
+clean originals (artifactsdk.training.restorer_recipe). Unlike a blind inpainter it also
 sees what the artifact left in the hole, so it can keep the structure that survived
 (a darkened or blurred region) and replace what did not (a pasted duplicate).
 
@@ -82,7 +82,7 @@ class RestorerInpainter(Inpainter):
             torch = dependencies.torch()
             if not self.weights.is_file():
                 raise BundleError(f"{self.weights}: the built-in restorer's weights are missing; reinstall "
-                                  "artifactsdk or retrain them with python -m artifactsdk.fixing.restorer_recipe")
+                                  "artifactsdk or retrain them with python -m artifactsdk.training.restorer_recipe")
             network = build_network()
             network.load_state_dict(torch.load(self.weights, map_location="cpu", weights_only=True))
             self._networks[key] = network.to(device).eval()

@@ -1,4 +1,4 @@
-"""How the built-in restorer's weights were made (run: python -m artifactsdk.fixing.restorer_recipe).
+"""How the built-in restorer's weights were made (run: python -m artifactsdk.training.restorer_recipe).
 
 Training pairs come from the synthetic engine (artifactsdk.training, so this recipe
 needs the `train` extra): each sample's ground-truth mask goes through the same
@@ -9,8 +9,8 @@ seed used in this project's notes.
 
 The shipped weights were made in two stages on 331 windows from 400 samples (seed 777000),
 single-threaded on the shared CPU (about 25 minutes in all):
-    python -m artifactsdk.fixing.restorer_recipe --count 400 --steps 400
-    python -m artifactsdk.fixing.restorer_recipe --steps 500 --seed 777001 --max-lr 1e-3 \
+    python -m artifactsdk.training.restorer_recipe --count 400 --steps 400
+    python -m artifactsdk.training.restorer_recipe --steps 500 --seed 777001 --max-lr 1e-3 \
         --start stage1.pt --out stage2.pt        # stopped at step 400 (the last checkpoint)
 """
 
