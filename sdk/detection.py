@@ -52,6 +52,9 @@ class Detection:
     source: str | None = None
     model_mask: np.ndarray | None = field(default=None, repr=False, compare=False)  # (h, w) float32
     image: np.ndarray | None = field(default=None, repr=False, compare=False)  # the analysed RGB pixels
+    # Milliseconds per stage of Detector.detect (decode, preprocess, one entry per model,
+    # postprocess, total); in detect_batch the model stages are this image's share of the batch.
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
     @cached_property
     def mask(self) -> np.ndarray:
@@ -95,13 +98,17 @@ class Detection:
             pixels = resize_rgb(pixels, self.size[1], self.size[0])
         return pixels
 
-    def to_dict(self) -> dict:
-        return {"source": self.source, "size": list(self.size), "original_size": list(self.original_size),
+    def to_dict(self, timings: bool = False) -> dict:
+        """The JSON-ready record; stage times only when asked (they differ run to run)."""
+        record = {"source": self.source, "size": list(self.size), "original_size": list(self.original_size),
                 "artifact_score": round(self.artifact_score, 6), "is_artifact": self.is_artifact,
                 "labels": list(self.labels),
                 "scores": {key: round(value, 6) for key, value in self.scores.items()},
                 "segmented": self.segmented, "pixel_threshold": self.pixel_threshold,
                 "regions": [region.to_dict() for region in self.regions]}
+        if timings:
+            record["timings_ms"] = {stage: round(ms, 3) for stage, ms in self.timings_ms.items()}
+        return record
 
-    def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), **kwargs)
+    def to_json(self, timings: bool = False, **kwargs) -> str:
+        return json.dumps(self.to_dict(timings), **kwargs)

@@ -7,7 +7,9 @@ forward passes with a lock.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,10 @@ def _source_config(bundle: Bundle, role: str) -> dict:
     if role not in bundle.roles:
         return {}
     return bundle.model(role).get("source", {}).get("config") or {}
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
 
 
 class Detector:
@@ -94,56 +100,75 @@ class Detector:
 
     def detect(self, image) -> Detection:
         """Detect artifacts in one image: a path, bytes, a PIL image or an HxWx3 uint8 RGB array."""
-        return self._detect_decoded([self.decode(image)])[0]
+        return self.detect_batch([image], batch_size=1)[0]
 
     def detect_batch(self, images, batch_size: int = 8) -> list[Detection]:
         """Detect in many images, running the models on batches of up to `batch_size`."""
         if batch_size < 1:
             raise InvalidInputError(f"batch_size must be at least 1, got {batch_size}")
-        decoded = [self.decode(image) for image in images]
+        decoded, decode_ms = [], []
+        for image in images:
+            started = time.perf_counter()
+            decoded.append(self.decode(image))
+            decode_ms.append(_ms_since(started))
         results: list[Detection] = []
         for start in range(0, len(decoded), batch_size):
-            results.extend(self._detect_decoded(decoded[start:start + batch_size]))
+            results.extend(self._detect_decoded(decoded[start:start + batch_size], decode_ms[start:start + batch_size]))
         return results
 
     def warmup(self, runs: int = 1) -> None:
         for backend in self.backends.values():
             backend.warmup(runs)
 
-    def _detect_decoded(self, images: list[DecodedImage]) -> list[Detection]:
+    def _detect_decoded(self, images: list[DecodedImage], decode_ms: list[float]) -> list[Detection]:
         count = len(images)
+        stages: dict[str, float] = {"preprocess": 0.0}  # summed over the batch, shared out at the end
         class_probs, image_probs = [None] * count, [None] * count
         if "classifier" in self.backends:
             model = self.bundle.model("classifier")
-            classes, image = classifier_probabilities(self._run("classifier", images), model["outputs"])
+            classes, image = classifier_probabilities(self._run("classifier", images, stages), model["outputs"])
             class_probs = list(classes) if classes is not None else class_probs
             image_probs = [float(p) for p in image] if image is not None else image_probs
         maps: list[np.ndarray | None] = [None] * count
         if "segmenter" in self.backends:
             chosen = [i for i in range(count) if self._needs_segmenter(image_probs[i])]
             if chosen:
-                outputs = self._run("segmenter", [images[i] for i in chosen])
+                outputs = self._run("segmenter", [images[i] for i in chosen], stages)
                 probability = segmenter_probability(outputs, self.bundle.model("segmenter")["outputs"])
                 for row, i in enumerate(chosen):
                     maps[i] = probability[row]
-        return [build_detection(images[i], self.thresholds, self._labels, class_probs[i], image_probs[i], maps[i],
-                                trained_classes=self._trained, image_score=self._image_score)
-                for i in range(count)]
+        detections = []
+        for i in range(count):
+            started = time.perf_counter()
+            detection = build_detection(images[i], self.thresholds, self._labels, class_probs[i], image_probs[i],
+                                        maps[i], trained_classes=self._trained, image_score=self._image_score)
+            timings = {"decode": decode_ms[i], **{stage: ms / count for stage, ms in stages.items()},
+                       "postprocess": _ms_since(started)}
+            timings["total"] = sum(timings.values())
+            detections.append(dataclasses.replace(detection, timings_ms=timings))
+        return detections
 
     def _needs_segmenter(self, image_probability: float | None) -> bool:
         if self.mode != "cascade" or image_probability is None:
             return True
         return calibrated(image_probability, self.thresholds["artifact"]) >= self.thresholds["cascade"]
 
-    def _run(self, role: str, images: list[DecodedImage]) -> dict[str, np.ndarray]:
+    def _run(self, role: str, images: list[DecodedImage], stages: dict[str, float]) -> dict[str, np.ndarray]:
+        """Preprocess `images` for `role` and run its model; adds the stage times to `stages`."""
         backend, spec = self.backends[role], self._specs[role]
+        started = time.perf_counter()
         batch = np.concatenate([to_tensor(image.pixels, spec) for image in images])
+        stages["preprocess"] += _ms_since(started)
+        started = time.perf_counter()
         (meta,) = backend.input_metadata().values()
         step = (backend.max_batch or len(images)) if meta.dynamic_batch else 1
         if step >= len(images):
-            return backend.run({spec.name: batch})
-        pieces = [backend.run({spec.name: batch[i:i + step]}) for i in range(0, len(images), step)]
-        return {name: np.concatenate([piece[name] for piece in pieces]) for name in pieces[0]}
+            outputs = backend.run({spec.name: batch})
+        else:
+            pieces = [backend.run({spec.name: batch[i:i + step]}) for i in range(0, len(images), step)]
+            outputs = {name: np.concatenate([piece[name] for piece in pieces]) for name in pieces[0]}
+        stages[role] = _ms_since(started)
+        return outputs
 
     def fix(self, image, detection: Detection | None = None, inpainter="builtin", rounds: int = 1,
             device: str | None = None):

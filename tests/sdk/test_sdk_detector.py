@@ -115,3 +115,16 @@ def test_batches_are_split_at_the_backends_largest_batch(tiny_bundle):
             backend.max_batch = 2  # as a TensorRT profile would cap it
         a, b = whole.detect_batch(images, batch_size=5), split.detect_batch(images, batch_size=5)
     assert [r.to_dict() for r in a] == [r.to_dict() for r in b]
+
+
+def test_a_detection_reports_its_own_stage_times(detector):
+    single = detector.detect(red_square_image(64, (8, 8, 24, 24)))
+    stages = single.timings_ms
+    assert set(stages) == {"decode", "preprocess", "classifier", "segmenter", "postprocess", "total"}
+    assert all(ms >= 0 for ms in stages.values()) and stages["segmenter"] > 0
+    assert stages["total"] == pytest.approx(sum(ms for stage, ms in stages.items() if stage != "total"))
+    assert json.loads(single.to_json(timings=True))["timings_ms"]["total"] == pytest.approx(stages["total"], abs=1e-3)
+    assert "timings_ms" not in single.to_dict()  # the record of an image stays the same run to run
+    batch = detector.detect_batch([red_square_image(64, (8, 8, 24, 24))] * 4, batch_size=4)
+    # the four images share one model run: each carries a quarter of it
+    assert len({d.timings_ms["segmenter"] for d in batch}) == 1
