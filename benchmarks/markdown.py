@@ -84,10 +84,10 @@ def detector_table(doc: dict) -> list[str]:
         stages = d["stages"]
         rows.append([d["backend"], d["precision"], d["image"],
                      *(_ms(stages[s]["p50_ms"]) if s in stages else "-"
-                       for s in ("decode", "preprocess", "inference", "postprocess", "total")),
+                       for s in ("decode", "preprocess", "inference", "postprocess", "mask", "other", "total")),
                      _num(d.get("overhead_ratio"), 2), d.get("split_source", "")])
     return _table(["backend", "precision", "input", "decode p50", "preprocess p50", "inference p50",
-                   "postprocess p50", "total p50 ms", "total / model inference", "how split"], rows)
+                   "postprocess p50", "mask p50", "other p50", "total p50 ms", "total / model inference", "how split"], rows)
 
 
 def peers_table(doc: dict) -> list[str]:

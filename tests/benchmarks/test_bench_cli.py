@@ -68,6 +68,9 @@ def test_detector_is_split_into_stages(full_run):
         assert d["image"].startswith("1024x1024 PNG")
         assert set(d["models"]) == {"segmenter", "classifier"}
         assert d["models"]["segmenter"]["precision"] == d["precision"]
+        # the split is the detector's own: its parts cannot exceed the whole call
+        parts = sum(d["stages"][s]["mean_ms"] for s in ("decode", "preprocess", "inference", "postprocess", "mask"))
+        assert 0 < parts <= d["stages"]["total"]["mean_ms"] * 1.001
 
 
 def test_comparisons_and_drops_pair_each_precision_with_fp32(full_run):
