@@ -17,7 +17,7 @@ from artifactsdk.cli_detect import OutputNames, collect_inputs
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.progress import Progress
 
-INPAINTER_HELP = "builtin | restorer | diffusion | telea | diffusers:DIR | torchscript:FILE"
+INPAINTER_HELP = "builtin | patchmatch | restorer | diffusion | telea | diffusers:DIR | torchscript:FILE"
 
 
 @click.command()

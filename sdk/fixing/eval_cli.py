@@ -21,7 +21,8 @@ TARGET_PSNR_GAIN = 3.0
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the result as JSON to this file ('-' for stdout).")
 @click.option("--inpainter", "inpainters", multiple=True, default=("builtin",), show_default=True,
-              help="Inpainter(s) to measure (repeatable): builtin, diffusion, telea, diffusers:DIR, torchscript:FILE.")
+              help="Inpainter(s) to measure (repeatable): builtin, patchmatch, restorer, diffusion, telea, "
+                   "diffusers:DIR, torchscript:FILE.")
 @click.option("--baseline", default="telea", show_default=True,
               help="Inpainter run through the same pipeline for comparison ('none' to skip).")
 @click.option("--regions", type=click.Choice(["detected", "truth"]), default="detected", show_default=True,

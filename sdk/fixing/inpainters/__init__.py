@@ -3,6 +3,7 @@
 - ``builtin``: the default, chosen by measurement (see BUILTIN below);
 - ``restorer``: a small U-Net trained here on the synthetic engine's clean originals (torch);
 - ``diffusion``: coarse-to-fine harmonic fill (torch);
+- ``patchmatch``: coarse-to-fine exemplar fill, patches copied from the surroundings (torch);
 - ``telea``: OpenCV's fast-marching inpainting, the baseline;
 - ``diffusers:DIR``: a diffusers inpainting pipeline saved in a local directory;
 - ``torchscript:FILE``: a LaMa-style TorchScript module (image, mask) -> image.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.fixing.inpainters.base import Inpainter
 from artifactsdk.fixing.inpainters.diffusion import DiffusionInpainter
+from artifactsdk.fixing.inpainters.patchmatch import PatchMatchInpainter
 from artifactsdk.fixing.inpainters.restorer import RestorerInpainter
 from artifactsdk.fixing.inpainters.telea import TeleaInpainter
 
@@ -24,7 +26,7 @@ from artifactsdk.fixing.inpainters.telea import TeleaInpainter
 BUILTIN = DiffusionInpainter
 
 _BY_NAME = {"builtin": BUILTIN, "restorer": RestorerInpainter, "diffusion": DiffusionInpainter,
-            "telea": TeleaInpainter}
+            "patchmatch": PatchMatchInpainter, "telea": TeleaInpainter}
 _WITH_PATH = ("diffusers", "torchscript")
 CHOICES = (*_BY_NAME, *(f"{kind}:PATH" for kind in _WITH_PATH))
 
