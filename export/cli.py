@@ -60,6 +60,9 @@ def checkpoint_dirs(target: str, checkpoint: Path | None) -> dict[str, Path]:
 @click.option("--keep-float-node", multiple=True, help="Node name to leave in float in the int8 model (repeatable).")
 @click.option("--float-heads/--int8-heads", default=True, show_default=True,
               help="Keep the output heads (last Conv / Gemm / MatMul to each output) in float.")
+@click.option("--float-search", default=4, show_default=True, type=click.IntRange(min=0),
+              help="If int8 fails the accuracy gate, keep up to this many of its most sensitive modules "
+                   "(measured on calibration images) in float, one at a time, until it passes; 0: fail at once.")
 @click.option("--max-drop", default=1.0, show_default=True,
               help="Points of IoU (segmenter) / macro-F1 (classifier) int8 or fp16 may lose against fp32.")
 @click.option("--opset", default=17, show_default=True, help="ONNX opset (>= 13).")
@@ -74,7 +77,7 @@ def checkpoint_dirs(target: str, checkpoint: Path | None) -> dict[str, Path]:
 @source_options
 def export(target, checkpoint, out, precision, calib_dir, calib_synth, seed, calib_method, calib_bins,
            calib_quantized_bins, calib_percentile, preset, per_channel, keep_float_op, keep_float_node,
-           float_heads, max_drop, opset, no_validate, eval_synth, eval_seed, eval_data, quiet, sources):
+           float_heads, float_search, max_drop, opset, no_validate, eval_synth, eval_seed, eval_data, quiet, sources):
     """Export TARGET (segmenter, classifier or all) to an ONNX bundle in --out."""
     from artifactsdk.export.plan import ExportPlan, run_plan
 
@@ -84,7 +87,7 @@ def export(target, checkpoint, out, precision, calib_dir, calib_synth, seed, cal
             calib_dir=calib_dir, calib_count=calib_synth, calib_seed=seed, calib_method=calib_method,
             calib_bins=calib_bins, calib_quantized_bins=calib_quantized_bins, calib_percentile=calib_percentile,
             preset=preset, per_channel=per_channel, keep_float_ops=keep_float_op, keep_float_nodes=keep_float_node,
-            keep_float_heads=float_heads,
+            keep_float_heads=float_heads, float_search=float_search,
             max_drop=max_drop, opset=opset, validate=not no_validate, eval_count=eval_synth, eval_seed=eval_seed,
             eval_dir=eval_data, quiet=quiet)
         manifest = run_plan(plan, sources)

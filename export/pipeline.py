@@ -114,22 +114,26 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, op
                                  options.atol)
         validation = require_match(report, f"the fp32 ONNX {role}")
     files = {"fp32": onnx_file_entry(bundle_dir, paths["fp32"].name, "fp32", options.opset, None)}
+    outputs = output_entries(task, paths["fp32"])
+
+    def evaluate(path: Path) -> dict:
+        return _finite(score(role, image_predictor(role, OnnxPredictor(path), spec, outputs), config,
+                             heldout.samples, options.quiet))
+
+    accuracy = {"fp32": evaluate(paths["fp32"])}
     record = None
     if "int8" in options.precisions:
-        record = _write_int8(role, spec, paths, calibration, options)
+        record, search, accuracy["int8"] = _write_int8(role, spec, paths, calibration, options, heldout, evaluate,
+                                                       accuracy["fp32"])
         files["int8"] = onnx_file_entry(bundle_dir, paths["int8"].name, "int8", options.opset,
-                                        options.int8.to_dict())
+                                        {**options.int8.to_dict(), **(search.to_dict() if search else {})})
     if "fp16" in options.precisions:
         from artifactsdk.export.fp16 import convert_fp16
 
         convert_fp16(paths["fp32"], paths["fp16"])
         files["fp16"] = onnx_file_entry(bundle_dir, paths["fp16"].name, "fp16", options.opset,
                                         {"keep_io_types": True})
-
-    outputs = output_entries(task, paths["fp32"])
-    accuracy = {precision: _finite(score(role, image_predictor(role, OnnxPredictor(path), spec, outputs),
-                                         config, heldout.samples, options.quiet))
-                for precision, path in paths.items()}
+        accuracy["fp16"] = evaluate(paths["fp16"])
     result = require_pass(gate(role, accuracy, options.max_drop, heldout.description, len(heldout)))
     if weights is not None:
         files["torch"] = copy_native_checkpoint(weights, bundle_dir, f"{role}.safetensors")
@@ -149,10 +153,13 @@ def _write_fp32(write_onnx, target: Path, opset: int) -> None:
         simplify_onnx(raw, target)
 
 
-def _write_int8(role: str, spec: InputSpec, paths: dict, calibration: ImageSet | None,
-                options: ExportOptions) -> CalibrationRecord:
-    """Calibrate and quantize paths["fp32"] into paths["int8"]; return the calibration record."""
-    from artifactsdk.export.quantize import quantize_int8
+def _write_int8(role: str, spec: InputSpec, paths: dict, calibration: ImageSet | None, options: ExportOptions,
+                heldout: HeldOutSet, evaluate, fp32_accuracy: dict) -> tuple[CalibrationRecord, object, dict]:
+    """Calibrate and quantize paths["fp32"] into paths["int8"]; when int8 fails the gate and
+    the settings allow it, search for the modules to keep in float. Returns the calibration
+    record, the search (None when none ran) and the int8 model's accuracy."""
+    from artifactsdk.export.quantize import Quantizer
+    from artifactsdk.export.sensitivity import PROBE_IMAGES, search_float_groups
     from artifactsdk.progress import Progress
 
     if calibration is None:
@@ -160,10 +167,25 @@ def _write_int8(role: str, spec: InputSpec, paths: dict, calibration: ImageSet |
     settings = options.int8
     progress = Progress(f"calibrating {role} ({settings.calibration.method})", len(calibration), options.quiet)
     reader = ImageBatchReader(calibration.images, spec, settings.batch_size, on_batch=progress.update)
-    quantize_int8(paths["fp32"], paths["int8"], reader, settings)
-    progress.close()
-    return CalibrationRecord.of(settings.calibration.method, settings.preset, calibration.hashes,
-                                calibration.description, settings.calibration.to_dict())
+    record = CalibrationRecord.of(settings.calibration.method, settings.preset, calibration.hashes,
+                                  calibration.description, settings.calibration.to_dict())
+    def within_gate(int8_accuracy: dict) -> bool:
+        return gate(role, {"fp32": fp32_accuracy, "int8": int8_accuracy}, options.max_drop,
+                    heldout.description, len(heldout)).passed
+
+    with Quantizer(paths["fp32"], reader, settings) as quantizer:
+        progress.close()
+        accuracy = evaluate(quantizer.write(paths["int8"]))
+        search = None
+        if settings.float_search and not within_gate(accuracy):
+            def passes(path: Path) -> bool:
+                nonlocal accuracy
+                accuracy = evaluate(path)
+                return within_gate(accuracy)
+
+            feeds = [{spec.name: preprocess_batch([image], spec)} for image in calibration.images[:PROBE_IMAGES]]
+            search = search_float_groups(quantizer, paths["int8"], feeds, passes, settings.float_search)
+    return record, search, accuracy
 
 
 def export_checkpoints(checkpoints: dict[str, Path], bundle_dir: str | Path, options: ExportOptions,

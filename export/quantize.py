@@ -48,6 +48,9 @@ class Int8Settings:
     # heads 0.40; the segmenter lost 2.78 points of IoU all-int8. They are a 64->1 1x1 conv
     # and a 1-channel resize (segmenter), a 13-row matmul (classifier): ~nothing of the time.
     keep_float_heads: bool = True
+    # When int8 fails the accuracy gate, keep up to this many of the most sensitive modules
+    # in float (artifactsdk.export.sensitivity); 0 fails the export instead.
+    float_search: int = 0
     batch_size: int = 4
 
     def __post_init__(self):
@@ -60,7 +63,8 @@ class Int8Settings:
                 "weights": preset.weights, "symmetric_activations": preset.symmetric_activations,
                 "per_channel": self.per_channel, "calibration": self.calibration.to_dict(),
                 "keep_float_op_types": list(self.keep_float_op_types),
-                "keep_float_nodes": list(self.keep_float_nodes), "keep_float_heads": self.keep_float_heads}
+                "keep_float_nodes": list(self.keep_float_nodes), "keep_float_heads": self.keep_float_heads,
+                "float_search_limit": self.float_search}
 
 
 def quantizable_op_types(keep_float: tuple[str, ...] = ()) -> list[str]:
@@ -104,38 +108,62 @@ def _check_nodes_exist(model_path: Path, names: tuple[str, ...]) -> None:
                           f"the graph's nodes are named like {sorted(present)[:5]}.")
 
 
-def quantize_int8(fp32_path: str | Path, out_path: str | Path, reader, settings: Int8Settings) -> Path:
-    """Calibrate on `reader` (an `ImageBatchReader`) and write the QDQ int8 model to `out_path`."""
-    import onnx
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.calibrate import save_tensors_data
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+class Quantizer:
+    """Calibrate once, then write int8 models with different float-kept nodes quickly
+    (the sensitivity search writes many). Use as a context manager: it owns a scratch folder."""
 
-    from artifactsdk.export.simplify import strip_noise
+    def __init__(self, fp32_path: str | Path, reader, settings: Int8Settings):
+        from onnxruntime.quantization.calibrate import save_tensors_data
+        from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    preset = PRESETS[settings.preset]
-    op_types = quantizable_op_types(settings.keep_float_op_types)
-    with tempfile.TemporaryDirectory(prefix="artifactsdk-int8-") as work:
-        prepared = Path(work) / "prepared.onnx"
+        self.settings = settings
+        self.op_types = quantizable_op_types(settings.keep_float_op_types)
+        self._work = tempfile.TemporaryDirectory(prefix="artifactsdk-int8-")
+        self.prepared = Path(self._work.name) / "prepared.onnx"
         # On graphs onnxslim already simplified this changes no node (measured on the default
         # segmenter: the same 158 nodes and value infos); it stays for the mark quantize_static
         # looks for and for graphs that arrive unsimplified.
-        quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
-        _check_nodes_exist(prepared, settings.keep_float_nodes)
-        heads = output_head_nodes(prepared) if settings.keep_float_heads else ()
-        excluded = sorted({*settings.keep_float_nodes, *heads})
-        ranges = compute_ranges(prepared, reader, len(reader), settings.calibration,
-                                symmetric=preset.symmetric_activations, op_types=op_types)
-        cache = Path(work) / "ranges.json"
-        save_tensors_data(ranges, cache)
+        quant_pre_process(str(fp32_path), str(self.prepared), skip_symbolic_shape=True)
+        _check_nodes_exist(self.prepared, settings.keep_float_nodes)
+        self.heads = output_head_nodes(self.prepared) if settings.keep_float_heads else ()
+        preset = PRESETS[settings.preset]
+        ranges = compute_ranges(self.prepared, reader, len(reader), settings.calibration,
+                                symmetric=preset.symmetric_activations, op_types=self.op_types)
+        self.cache = Path(self._work.name) / "ranges.json"
+        save_tensors_data(ranges, self.cache)
+
+    def write(self, out_path: str | Path, extra_float_nodes=()) -> Path:
+        """The int8 model with the settings' float nodes, the heads and `extra_float_nodes` in float."""
+        import onnx
+        from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+        from artifactsdk.export.simplify import strip_noise
+
+        preset = PRESETS[self.settings.preset]
+        excluded = sorted({*self.settings.keep_float_nodes, *self.heads, *extra_float_nodes})
         quantize_static(
-            str(prepared), str(out_path), calibration_data_reader=None, quant_format=QuantFormat.QDQ,
-            op_types_to_quantize=op_types, per_channel=settings.per_channel,
+            str(self.prepared), str(out_path), calibration_data_reader=None, quant_format=QuantFormat.QDQ,
+            op_types_to_quantize=self.op_types, per_channel=self.settings.per_channel,
             activation_type=QuantType[preset.activations], weight_type=QuantType[preset.weights],
-            nodes_to_exclude=excluded, calibrate_method=settings.calibration.ort_method,
-            calibration_cache_path=str(cache),
+            nodes_to_exclude=excluded, calibrate_method=self.settings.calibration.ort_method,
+            calibration_cache_path=str(self.cache),
             extra_options={"ActivationSymmetric": preset.symmetric_activations, "WeightSymmetric": True})
-    model = onnx.load(str(out_path))
-    strip_noise(model)
-    onnx.save_model(model, str(out_path))
-    return Path(out_path)
+        model = onnx.load(str(out_path))
+        strip_noise(model)
+        onnx.save_model(model, str(out_path))
+        return Path(out_path)
+
+    def close(self) -> None:
+        self._work.cleanup()
+
+    def __enter__(self) -> "Quantizer":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def quantize_int8(fp32_path: str | Path, out_path: str | Path, reader, settings: Int8Settings) -> Path:
+    """Calibrate on `reader` (an `ImageBatchReader`) and write the QDQ int8 model to `out_path`."""
+    with Quantizer(fp32_path, reader, settings) as quantizer:
+        return quantizer.write(out_path)

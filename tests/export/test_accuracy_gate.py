@@ -42,12 +42,12 @@ def image_set(samples, description) -> ImageSet:
 CONFIG = {**tiny_models.segmenter_config(), "thresholds": {"pixel": 0.6}}
 
 
-def _export(tmp_path, calibration, max_drop=1.0):
+def _export(tmp_path, calibration, max_drop=1.0, float_search=0):
     model = tiny_models.BrightnessSegmenter().eval()
     weights = tiny_models.save_weights(model, tmp_path / "ckpt")
     heldout = HeldOutSet(tuple(bright_squares(16, seed=1)), "bright squares, seed 1")
     # its only op is the output head: quantize it too, so calibration decides the int8 result
-    options = ExportOptions(max_drop=max_drop, int8=Int8Settings(keep_float_heads=False))
+    options = ExportOptions(max_drop=max_drop, int8=Int8Settings(keep_float_heads=False, float_search=float_search))
     return export_model(model, CONFIG, weights, tmp_path, options, heldout, calibration)
 
 
@@ -62,6 +62,14 @@ def test_calibration_on_black_images_fails_the_gate_with_the_numbers(tmp_path):
     black = [Square(np.zeros((64, 64, 3), np.uint8), np.zeros((64, 64), np.uint8))]
     with pytest.raises(ExportError, match=r"(?s)segmenter fails the accuracy gate.*int8: iou lost 100\.00 points"):
         _export(tmp_path, image_set(black * 4, "black"))
+
+
+def test_the_float_search_rescues_int8_that_fails_the_gate_and_records_what_it_kept(tmp_path):
+    black = [Square(np.zeros((64, 64, 3), np.uint8), np.zeros((64, 64), np.uint8))]
+    result = _export(tmp_path, image_set(black * 4, "black"), float_search=1)
+    assert result.gate.passed and result.gate.drops["int8"] == pytest.approx(0.0, abs=1.0)
+    search = result.entry["files"]["int8"]["quantization"]["float_search"]
+    assert search["passed"] and len(search["kept_float_groups"]) == 1
 
 
 def test_gate_compares_in_points_against_fp32():
