@@ -3,9 +3,13 @@
     python -m artifactsdk.training.recipe --work /work/runs/recipe
 
 1. ``artifactsdk synth`` writes the training set (seed 1, 2000 images of 512x512);
-2. the segmenter and the classifier train side by side, one CPU thread each (on a
-   2-core machine that beats two threads for one model at a time);
-3. both checkpoints are written as fp16 safetensors into models/weights/.
+2. the segmenter trains (7 epochs of 256-pixel crops, mirrored at random);
+3. the classifier trains with its encoder started from the segmenter's, whose
+   features already respond to artifacts (on the first recipe's data this lifted the
+   classifier's validation loss from 0.87 to 0.78 after two epochs);
+4. both checkpoints are written as fp16 safetensors into models/weights/.
+The thread counts are part of the recipe: torch's CPU kernels add up in a different
+order with a different count, so the same seed gives the same weights only with them.
 With ``--heldout`` it then makes a held-out set with a seed never used for training
 and runs ``artifactsdk eval`` on the shipped weights, writing eval.json.
 """
@@ -23,8 +27,9 @@ import click
 from artifactsdk.models.checkpoint import SHIPPED_WEIGHTS
 
 TRAIN_SEED, TRAIN_COUNT, HELDOUT_SEED, HELDOUT_COUNT, SIZE = 1, 2000, 1000, 500, 512
-SEGMENTER_ARGS = ["--epochs", "5", "--batch-size", "8", "--crop", "256", "--input-size", "512", "--lr", "1e-3"]
-CLASSIFIER_ARGS = ["--epochs", "5", "--batch-size", "16", "--crop", "256", "--lr", "1e-3"]
+SEGMENTER_ARGS = ["--epochs", "7", "--batch-size", "8", "--crop", "256", "--input-size", "512", "--lr", "1e-3",
+                  "--threads", "1"]
+CLASSIFIER_ARGS = ["--epochs", "5", "--batch-size", "16", "--crop", "256", "--lr", "1e-3", "--threads", "2"]
 
 
 def cli(*args: str) -> list[str]:
@@ -69,13 +74,12 @@ def main(work: Path, ship_to: Path, heldout: bool) -> None:
     data = work / "train-data"
     make_synth(data, TRAIN_SEED, TRAIN_COUNT)
     click.echo(f"data ready after {time.perf_counter() - started:.0f}s")
-    runs = {name: subprocess.Popen(cli("train", name, "--data", str(data), "--out", str(work / name),
-                                       "--seed", str(TRAIN_SEED), "--threads", "1", *args))
-            for name, args in (("segmenter", SEGMENTER_ARGS), ("classifier", CLASSIFIER_ARGS))}
-    failed = [name for name, run in runs.items() if run.wait() != 0]
-    if failed:
-        raise click.ClickException(f"training failed for {', '.join(failed)}; see the output above")
-    for name in runs:
+    stages = (("segmenter", SEGMENTER_ARGS), ("classifier", [*CLASSIFIER_ARGS, "--encoder-from", str(work / "segmenter")]))
+    for name, args in stages:
+        subprocess.run(cli("train", name, "--data", str(data), "--out", str(work / name), "--seed", str(TRAIN_SEED),
+                           "--resume", *args), check=True)
+        click.echo(f"{name} trained after {time.perf_counter() - started:.0f}s")
+    for name, _ in stages:
         ship(work / name, ship_to / name)
     click.echo(f"shipped weights to {ship_to} after {time.perf_counter() - started:.0f}s")
     if heldout:
