@@ -30,8 +30,10 @@ class PatchMatchInpainter(Inpainter):
     working_size = 512
     upscale = False
 
-    def __init__(self, patch: int = 5, iterations: int = 3, passes: int = 2, seed: int = 0):
-        self.patch, self.iterations, self.passes, self.seed = patch, iterations, passes, seed
+    def __init__(self, patch: int = 5, iterations: int = 3, finest_iterations: int = 1, passes: int = 2,
+                 seed: int = 0):
+        self.patch, self.passes, self.seed = patch, passes, seed
+        self.iterations = (iterations, finest_iterations)
 
     def _inpaint(self, image: np.ndarray, mask: np.ndarray, device) -> np.ndarray:
         torch = dependencies.torch()
@@ -41,8 +43,10 @@ class PatchMatchInpainter(Inpainter):
             return to_image(exemplar_fill(pixels, hole, self.patch, self.iterations, self.passes, generator))
 
 
-def exemplar_fill(pixels, hole, patch: int, iterations: int, passes: int, generator):
-    """Fill hole (1 = unknown) of 1xCxHxW `pixels` with patches of its known part."""
+def exemplar_fill(pixels, hole, patch: int, iterations: tuple[int, int], passes: int, generator):
+    """Fill hole (1 = unknown) of 1xCxHxW `pixels` with patches of its known part, with
+    `iterations` = (EM iterations per coarser level, on the finest level): the finest level
+    starts from a field that is already good and costs the most."""
     levels = _pyramid(pixels, hole)
     filled, field = None, None
     for number, (level_pixels, level_hole) in enumerate(levels, 1):
@@ -51,8 +55,8 @@ def exemplar_fill(pixels, hole, patch: int, iterations: int, passes: int, genera
         else:
             upsampled = _upsample(filled, level_pixels.shape[-2:])
             filled = level_pixels * (1 - level_hole) + upsampled * level_hole
-        field = _Level(filled, level_hole, patch, generator).fill(field, iterations, passes,
-                                                                  sharp=number == len(levels))
+        finest = number == len(levels)
+        field = _Level(filled, level_hole, patch, generator).fill(field, iterations[finest], passes, finest)
         filled = field.pixels
     return filled
 
@@ -93,7 +97,7 @@ class _Level:
         self.source = torch.arange(self.height * self.width, device=pixels.device)
         self.cost = None
 
-    def fill(self, coarse, iterations: int, passes: int, sharp: bool = False) -> _Level:
+    def fill(self, coarse, iterations: int, passes: int, finest: bool) -> _Level:
         if len(self.sources) == 0 or len(self.targets) == 0:
             return self
         self._start(coarse)
@@ -111,7 +115,7 @@ class _Level:
                 for _ in range(passes):
                     self._improve(compact)
             self.pixels = self._vote(features)
-        if sharp:
+        if finest:
             self.pixels = self._copy_centres()
         return self
 
