@@ -64,11 +64,13 @@ def test_ort_fp32_and_torch_agree_on_the_default_bundle(agreement):
     assert agreement["fp32_vs_torch"]["labels_match"] >= 0.99
 
 
-# Known gap, tracked in the export and runtime issues: the shipped int8 segmenter loses
-# 7.1 IoU points against fp32 (measured at export), so int8 and torch masks overlap
-# with IoU 0.73 and labels match on 78 % of images. strict: the day int8 is fixed this
-# test fails until the marker is removed.
-@pytest.mark.xfail(strict=True, reason="default bundle's int8 segmenter loses 7.1 IoU points (int8 vs torch mask IoU 0.73)")
+# Known gap, tracked in the runtime issue: on the second default bundle int8 masks overlap
+# the torch masks with IoU 0.943 (first bundle: 0.727) and label sets match on 73 % of
+# images. The classifier's per-class probabilities sit near their tuned thresholds, and
+# its ImageNet stem (high-gain filters) amplifies the input's quantization noise: with
+# the stem and blocks 0 and 2 in float, labels match on 90 %. strict: the day int8
+# agrees this test fails until the marker is removed.
+@pytest.mark.xfail(strict=True, reason="int8 vs torch on the default bundle: mask IoU 0.943, labels match 0.733")
 def test_ort_int8_and_torch_agree_on_the_default_bundle(agreement):
     assert agreement["int8_vs_torch"]["mask_iou"] >= 0.95
     assert agreement["int8_vs_torch"]["labels_match"] >= 0.95
