@@ -123,10 +123,10 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, op
     accuracy = {"fp32": evaluate(paths["fp32"])}
     record = None
     if "int8" in options.precisions:
-        record, search, accuracy["int8"] = _write_int8(role, spec, paths, calibration, options, heldout, evaluate,
-                                                       accuracy["fp32"])
+        record, measured, accuracy["int8"] = _write_int8(role, spec, paths, calibration, options, heldout,
+                                                         evaluate, accuracy["fp32"])
         files["int8"] = onnx_file_entry(bundle_dir, paths["int8"].name, "int8", options.opset,
-                                        {**options.int8.to_dict(), **(search.to_dict() if search else {})})
+                                        {**options.int8.to_dict(), **measured})
     if "fp16" in options.precisions:
         from artifactsdk.export.fp16 import convert_fp16
 
@@ -154,12 +154,14 @@ def _write_fp32(write_onnx, target: Path, opset: int) -> None:
 
 
 def _write_int8(role: str, spec: InputSpec, paths: dict, calibration: ImageSet | None, options: ExportOptions,
-                heldout: HeldOutSet, evaluate, fp32_accuracy: dict) -> tuple[CalibrationRecord, object, dict]:
-    """Calibrate and quantize paths["fp32"] into paths["int8"]; when int8 fails the gate and
-    the settings allow it, search for the modules to keep in float. Returns the calibration
-    record, the search (None when none ran) and the int8 model's accuracy."""
+                heldout: HeldOutSet, evaluate, fp32_accuracy: dict) -> tuple[CalibrationRecord, dict, dict]:
+    """Calibrate and quantize paths["fp32"] into paths["int8"]. The int8 model is acceptable
+    when it passes the accuracy gate and its outputs stay within `min_sqnr_db` of fp32's on
+    calibration images (a metric can hold while individual decisions flip); if it is not and
+    the settings allow, search for the modules to keep in float. Returns the calibration
+    record, what to add to the file's quantization record, and the int8 model's accuracy."""
     from artifactsdk.export.quantize import Quantizer
-    from artifactsdk.export.sensitivity import PROBE_IMAGES, search_float_groups
+    from artifactsdk.export.sensitivity import PROBE_IMAGES, output_sqnr, run_outputs, search_float_groups
     from artifactsdk.progress import Progress
 
     if calibration is None:
@@ -169,23 +171,23 @@ def _write_int8(role: str, spec: InputSpec, paths: dict, calibration: ImageSet |
     reader = ImageBatchReader(calibration.images, spec, settings.batch_size, on_batch=progress.update)
     record = CalibrationRecord.of(settings.calibration.method, settings.preset, calibration.hashes,
                                   calibration.description, settings.calibration.to_dict())
-    def within_gate(int8_accuracy: dict) -> bool:
-        return gate(role, {"fp32": fp32_accuracy, "int8": int8_accuracy}, options.max_drop,
-                    heldout.description, len(heldout)).passed
+    feeds = [{spec.name: preprocess_batch([image], spec)} for image in calibration.images[:PROBE_IMAGES]]
+    reference = run_outputs(paths["fp32"], feeds)
+    measured = {}
+
+    def acceptable(path: Path) -> bool:
+        measured["accuracy"] = evaluate(path)
+        measured["sqnr"] = output_sqnr(reference, run_outputs(path, feeds))
+        passed = gate(role, {"fp32": fp32_accuracy, "int8": measured["accuracy"]}, options.max_drop,
+                      heldout.description, len(heldout)).passed
+        return passed and measured["sqnr"] >= settings.min_sqnr_db
 
     with Quantizer(paths["fp32"], reader, settings) as quantizer:
         progress.close()
-        accuracy = evaluate(quantizer.write(paths["int8"]))
-        search = None
-        if settings.float_search and not within_gate(accuracy):
-            def passes(path: Path) -> bool:
-                nonlocal accuracy
-                accuracy = evaluate(path)
-                return within_gate(accuracy)
-
-            feeds = [{spec.name: preprocess_batch([image], spec)} for image in calibration.images[:PROBE_IMAGES]]
-            search = search_float_groups(quantizer, paths["int8"], feeds, passes, settings.float_search)
-    return record, search, accuracy
+        extra = {}
+        if not acceptable(quantizer.write(paths["int8"])) and settings.float_search:
+            extra = search_float_groups(quantizer, paths["int8"], feeds, acceptable, settings.float_search).to_dict()
+    return record, {"output_sqnr_db": round(measured["sqnr"], 2), **extra}, measured["accuracy"]
 
 
 def export_checkpoints(checkpoints: dict[str, Path], bundle_dir: str | Path, options: ExportOptions,

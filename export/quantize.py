@@ -51,6 +51,8 @@ class Int8Settings:
     # When int8 fails the accuracy gate, keep up to this many of the most sensitive modules
     # in float (artifactsdk.export.sensitivity); 0 fails the export instead.
     float_search: int = 0
+    # ... and also while the int8 outputs' SQNR against fp32 (calibration images) is below this
+    min_sqnr_db: float = 0.0
     batch_size: int = 4
 
     def __post_init__(self):
@@ -64,7 +66,7 @@ class Int8Settings:
                 "per_channel": self.per_channel, "calibration": self.calibration.to_dict(),
                 "keep_float_op_types": list(self.keep_float_op_types),
                 "keep_float_nodes": list(self.keep_float_nodes), "keep_float_heads": self.keep_float_heads,
-                "float_search_limit": self.float_search}
+                "float_search_limit": self.float_search, "min_sqnr_db": self.min_sqnr_db}
 
 
 def quantizable_op_types(keep_float: tuple[str, ...] = ()) -> list[str]:

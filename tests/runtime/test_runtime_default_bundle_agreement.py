@@ -64,13 +64,15 @@ def test_ort_fp32_and_torch_agree_on_the_default_bundle(agreement):
     assert agreement["fp32_vs_torch"]["labels_match"] >= 0.99
 
 
-# Known gap, tracked in the runtime issue: on the second default bundle int8 masks overlap
-# the torch masks with IoU 0.943 (first bundle: 0.727) and label sets match on 73 % of
-# images. The classifier's per-class probabilities sit near their tuned thresholds, and
-# its ImageNet stem (high-gain filters) amplifies the input's quantization noise: with
-# the stem and blocks 0 and 2 in float, labels match on 90 %. strict: the day int8
-# agrees this test fails until the marker is removed.
-@pytest.mark.xfail(strict=True, reason="int8 vs torch on the default bundle: mask IoU 0.943, labels match 0.733")
-def test_ort_int8_and_torch_agree_on_the_default_bundle(agreement):
+def test_ort_int8_masks_agree_with_torch_on_the_default_bundle(agreement):
     assert agreement["int8_vs_torch"]["mask_iou"] >= 0.95
+
+
+# Known gap, tracked in the runtime issue: on the default bundle int8 and torch label sets
+# match on 82 % of images (masks agree, IoU 0.97). The classifier's per-class probabilities
+# sit near their tuned thresholds, so small output changes flip labels; its int8 output SQNR
+# is 26.2 dB after the export's float search (4 modules in float, limit reached; target 28).
+# strict: the day int8 agrees this test fails until the marker is removed.
+@pytest.mark.xfail(strict=True, reason="int8 vs torch labels match on 82 % of images of the default bundle")
+def test_ort_int8_labels_agree_with_torch_on_the_default_bundle(agreement):
     assert agreement["int8_vs_torch"]["labels_match"] >= 0.95
