@@ -156,8 +156,8 @@ def _write_fp32(write_onnx, target: Path, opset: int) -> None:
 def _write_int8(role: str, spec: InputSpec, paths: dict, calibration: ImageSet | None, options: ExportOptions,
                 heldout: HeldOutSet, evaluate, fp32_accuracy: dict) -> tuple[CalibrationRecord, dict, dict]:
     """Calibrate and quantize paths["fp32"] into paths["int8"]. The int8 model is acceptable
-    when it passes the accuracy gate and its outputs stay within `min_sqnr_db` of fp32's on
-    calibration images (a metric can hold while individual decisions flip); if it is not and
+    when it passes the accuracy gate and its outputs' SNR against fp32 on calibration images
+    is at least `min_sqnr_db` (a metric can hold while single decisions flip); if it is not and
     the settings allow, search for the modules to keep in float. Returns the calibration
     record, what to add to the file's quantization record, and the int8 model's accuracy."""
     from artifactsdk.export.quantize import Quantizer
