@@ -45,8 +45,8 @@ def load_samples(root: Path, quiet: bool) -> list:
               help="Classifier: train a class only with at least this many labelled examples; "
                    "the others stay zero-shot.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Torch CPU threads. One is much faster than two on a busy 2-core machine "
-                   "(OpenMP threads spin-wait on each other); run the two models side by side instead.")
+              help="Torch CPU threads. On a busy 2-core machine one is much faster than two (OpenMP "
+                   "threads spin-wait on each other); on an idle one two help. Results depend on the count.")
 @click.option("--no-imagenet", is_flag=True, help="Start the encoder from random weights.")
 @click.option("--init", "init", type=click.Path(exists=True, file_okay=False), default=None,
               help="Start from this checkpoint's weights (fine-tune the shipped model or continue a run).")
