@@ -164,8 +164,3 @@ class Quantizer:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-
-def quantize_int8(fp32_path: str | Path, out_path: str | Path, reader, settings: Int8Settings) -> Path:
-    """Calibrate on `reader` (an `ImageBatchReader`) and write the QDQ int8 model to `out_path`."""
-    with Quantizer(fp32_path, reader, settings) as quantizer:
-        return quantizer.write(out_path)

@@ -1,5 +1,6 @@
 """Mixed precision by measurement: find the parts of a network that lose the most in
-int8 and keep only those in float, one at a time, until the accuracy gate passes.
+int8 and keep only those in float, one at a time, until the int8 model is acceptable
+(the caller decides: the export's accuracy gate and output-SNR target).
 
 Nodes are grouped by the module that made them: the first `depth` parts of their ONNX
 name (``/encoder/_blocks.3/_project_conv/Conv`` belongs to ``/encoder/_blocks.3``). A
@@ -63,19 +64,19 @@ def run_outputs(model_path: Path, feeds: Sequence[dict]) -> list[np.ndarray]:
     return [output for feed in feeds for output in session.run(None, feed)]
 
 
-def rank_groups(quantizer: Quantizer, groups: dict[str, tuple[str, ...]], feeds: Sequence[dict],
-                run: Callable = run_outputs) -> tuple[tuple[str, float], ...]:
+def rank_groups(quantizer: Quantizer, groups: dict[str, tuple[str, ...]],
+                feeds: Sequence[dict]) -> tuple[tuple[str, float], ...]:
     """(group, output SQNR in dB when only that group is int8), the most damaged first."""
     import onnx
 
     everything = {node.name for node in onnx.load(str(quantizer.prepared), load_external_data=False).graph.node}
-    reference = run(quantizer.prepared, feeds)
+    reference = run_outputs(quantizer.prepared, feeds)
     ranking = []
     with tempfile.TemporaryDirectory(prefix="artifactsdk-sensitivity-") as work:
         probe = Path(work) / "probe.onnx"
         for name, nodes in groups.items():
             quantizer.write(probe, extra_float_nodes=everything - set(nodes))
-            ranking.append((name, output_sqnr(reference, run(probe, feeds))))
+            ranking.append((name, output_sqnr(reference, run_outputs(probe, feeds))))
     return tuple(sorted(ranking, key=lambda item: item[1]))
 
 

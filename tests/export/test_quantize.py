@@ -10,11 +10,12 @@ from artifactsdk.calibration.ranges import CalibrationMethodSettings
 from artifactsdk.calibration.reader import ImageBatchReader, preprocess_batch
 from artifactsdk.errors import ExportError
 from artifactsdk.export.predictors import OnnxPredictor
-from artifactsdk.export.quantize import Int8Settings, output_head_nodes, quantize_int8
+from artifactsdk.export.quantize import Int8Settings, Quantizer, output_head_nodes
 
 
 def _quantize(fp32, images, out, **settings):
-    return quantize_int8(fp32, out, ImageBatchReader(images.images, SPEC, 4), Int8Settings(**settings))
+    with Quantizer(fp32, ImageBatchReader(images.images, SPEC, 4), Int8Settings(**settings)) as quantizer:
+        return quantizer.write(out)
 
 
 def _zero_points(path):
