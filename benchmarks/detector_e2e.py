@@ -55,9 +55,10 @@ def write_test_image(path: Path, size: int = E2E_IMAGE_SIZE, seed: int = 1000) -
 def bench_detector(detector, image_path: Path, policy: RunPolicy, backend: str, precision: str) -> DetectorResult:
     """Time `detector` on `image_path` whole, and split by the stage times it reports."""
     splits: list[dict[str, float]] = []
-    last = []
+    detection = None
 
     def end_to_end():
+        nonlocal detection
         started = time.perf_counter_ns()
         detection = detector.detect(image_path)
         mask_started = time.perf_counter_ns()
@@ -69,13 +70,11 @@ def bench_detector(detector, image_path: Path, policy: RunPolicy, backend: str, 
                  "postprocess": stages["postprocess"], "mask": (done - mask_started) / 1e6}
         split["other"] = max(0.0, (mask_started - started) / 1e6 - stages["total"])
         splits.append(split)
-        last[:] = [detection]
 
     totals = time_calls(end_to_end, policy)
     timed = splits[-len(totals):]  # the warm-up calls are not part of the statistics
     stages = {name: LatencyStats.from_ns([int(split[name] * 1e6) for split in timed]) for name in STAGES[:-1]}
     stages["total"] = LatencyStats.from_ns(totals)
-    (detection,) = last
     width, height = detection.original_size
     image = f"{width}x{height} {image_path.suffix.lstrip('.').upper()}, {image_path.stat().st_size / 1e6:.2f} MB"
     return DetectorResult(backend=backend, precision=precision, image=image, stages=stages,
