@@ -82,9 +82,10 @@ def plan_bundle(bundle: Bundle, roles: list[str], backends: list[str], precision
                     # which the benchmark measures on purpose (so users see what it costs)
                     model_file = bundle.find_file(role, entry.formats[0], precision)
                     if model_file is None:
-                        plan.skipped.append(Skipped(role, backend, precision, None,
-                                                    f"the bundle has no {precision} {entry.formats[0]} file "
-                                                    f"for the {role}"))
+                        fallback = model.get("precision_fallback", {}).get(precision)
+                        why = (f"the export kept the {role} in {fallback['runs']}: {fallback['reason']}" if fallback
+                               else f"the bundle has no {precision} {entry.formats[0]} file for the {role}")
+                        plan.skipped.append(Skipped(role, backend, precision, None, why))
                         continue
                 plan.subjects.append(_subject(role, backend, model_file, shape, onnx_fp32, threads))
     return plan

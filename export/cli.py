@@ -67,6 +67,10 @@ def checkpoint_dirs(target: str, checkpoint: Path | None) -> dict[str, Path]:
               help="int8 is also searched (see --float-search) while its outputs' signal-to-noise ratio "
                    "against fp32 on calibration images is below this many dB: the gate's metric can hold "
                    "while single decisions flip. 0 turns it off.")
+@click.option("--min-label-agreement", default=0.95, show_default=True, type=click.FloatRange(0, 1),
+              help="A classifier's int8 is also searched while its label sets match fp32's on fewer than "
+                   "this share of the held-out images; if the search ends below it, the classifier runs "
+                   "fp32 in the int8 pipeline (recorded in the manifest). 0 turns it off.")
 @click.option("--max-drop", default=1.0, show_default=True,
               help="Points of IoU (segmenter) / macro-F1 (classifier) int8 or fp16 may lose against fp32.")
 @click.option("--opset", default=17, show_default=True, help="ONNX opset (>= 13).")
@@ -81,7 +85,7 @@ def checkpoint_dirs(target: str, checkpoint: Path | None) -> dict[str, Path]:
 @source_options
 def export(target, checkpoint, out, precision, calib_dir, calib_synth, seed, calib_method, calib_bins,
            calib_quantized_bins, calib_percentile, preset, per_channel, keep_float_op, keep_float_node,
-           float_heads, float_search, min_sqnr, max_drop, opset, no_validate, eval_synth, eval_seed, eval_data, quiet, sources):
+           float_heads, float_search, min_sqnr, min_label_agreement, max_drop, opset, no_validate, eval_synth, eval_seed, eval_data, quiet, sources):
     """Export TARGET (segmenter, classifier or all) to an ONNX bundle in --out."""
     from artifactsdk.export.plan import ExportPlan, run_plan
 
@@ -92,6 +96,7 @@ def export(target, checkpoint, out, precision, calib_dir, calib_synth, seed, cal
             calib_bins=calib_bins, calib_quantized_bins=calib_quantized_bins, calib_percentile=calib_percentile,
             preset=preset, per_channel=per_channel, keep_float_ops=keep_float_op, keep_float_nodes=keep_float_node,
             keep_float_heads=float_heads, float_search=float_search, min_sqnr=min_sqnr,
+            min_label_agreement=min_label_agreement,
             max_drop=max_drop, opset=opset, validate=not no_validate, eval_count=eval_synth, eval_seed=eval_seed,
             eval_dir=eval_data, quiet=quiet)
         manifest = run_plan(plan, sources)

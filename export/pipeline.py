@@ -121,12 +121,20 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, op
                              heldout.samples, options.quiet))
 
     accuracy = {"fp32": evaluate(paths["fp32"])}
-    record = None
+    record = fallback = None
     if "int8" in options.precisions:
-        record, measured, accuracy["int8"] = _write_int8(role, spec, paths, calibration, options, heldout,
-                                                         evaluate, accuracy["fp32"])
-        files["int8"] = onnx_file_entry(bundle_dir, paths["int8"].name, "int8", options.opset,
-                                        {**options.int8.to_dict(), **measured})
+        def predictor(path: Path):
+            return image_predictor(role, OnnxPredictor(path), spec, outputs)
+
+        record, attempt = _write_int8(role, spec, paths, calibration, options, heldout, evaluate, accuracy["fp32"],
+                                      config, predictor if role == "classifier" else None)
+        if attempt.keeps_decisions or not attempt.gate_passed:  # a failed gate fails the export below
+            accuracy["int8"] = attempt.accuracy
+            files["int8"] = onnx_file_entry(bundle_dir, paths["int8"].name, "int8", options.opset,
+                                            {**options.int8.to_dict(), **attempt.measured})
+        else:
+            paths["int8"].unlink()
+            fallback = {"int8": attempt.fallback_record(options.int8)}
     if "fp16" in options.precisions:
         from artifactsdk.export.fp16 import convert_fp16
 
@@ -139,7 +147,7 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, op
         files["torch"] = copy_native_checkpoint(weights, bundle_dir, f"{role}.safetensors")
     entry = model_entry(config, files, outputs, calibration=record.to_dict() if record else None,
                         accuracy=accuracy, accuracy_gate=result.to_dict(),
-                        validation=validation.to_dict() if validation else None)
+                        validation=validation.to_dict() if validation else None, precision_fallback=fallback)
     return ModelExport(role, entry, validation, result)
 
 
@@ -153,13 +161,33 @@ def _write_fp32(write_onnx, target: Path, opset: int) -> None:
         simplify_onnx(raw, target)
 
 
+@dataclass(frozen=True)
+class Int8Attempt:
+    """The int8 model the export ended with, and whether it may replace fp32."""
+    accuracy: dict
+    gate_passed: bool
+    measured: dict  # output_sqnr_db, label_agreement (classifiers), float_search
+    keeps_decisions: bool  # label agreement reached (always true without the criterion)
+
+    def fallback_record(self, settings: Int8Settings) -> dict:
+        """The manifest's account of why this model runs fp32 where int8 was asked for."""
+        return {"runs": "fp32", "min_label_agreement": settings.min_label_agreement, **self.measured,
+                "accuracy": self.accuracy,
+                "reason": f"int8 kept the fp32 labels on {self.measured['label_agreement']:.1%} of the held-out "
+                          f"images (needed {settings.min_label_agreement:.1%}) with up to {settings.float_search} "
+                          "of its most sensitive modules in float"}
+
+
 def _write_int8(role: str, spec: InputSpec, paths: dict, calibration: ImageSet | None, options: ExportOptions,
-                heldout: HeldOutSet, evaluate, fp32_accuracy: dict) -> tuple[CalibrationRecord, dict, dict]:
+                heldout: HeldOutSet, evaluate, fp32_accuracy: dict, config: dict,
+                predict_labels=None) -> tuple[CalibrationRecord, Int8Attempt]:
     """Calibrate and quantize paths["fp32"] into paths["int8"]. The int8 model is acceptable
-    when it passes the accuracy gate and its outputs' SNR against fp32 on calibration images
-    is at least `min_sqnr_db` (a metric can hold while single decisions flip); if it is not and
-    the settings allow, search for the modules to keep in float. Returns the calibration
-    record, what to add to the file's quantization record, and the int8 model's accuracy."""
+    when it passes the accuracy gate, its outputs' SNR against fp32 on calibration images
+    is at least `min_sqnr_db` (a metric can hold while single decisions flip) and, for a
+    classifier (`predict_labels`: path -> image predictor), its label sets match fp32's on
+    at least `min_label_agreement` of the held-out images; if it is not and the settings
+    allow, search for the modules to keep in float."""
+    from artifactsdk.export.label_agreement import agreement, label_sets
     from artifactsdk.export.quantize import Quantizer
     from artifactsdk.export.sensitivity import PROBE_IMAGES, output_sqnr, run_outputs, search_float_groups
     from artifactsdk.progress import Progress
@@ -173,21 +201,28 @@ def _write_int8(role: str, spec: InputSpec, paths: dict, calibration: ImageSet |
                                   calibration.description, settings.calibration.to_dict())
     feeds = [{spec.name: preprocess_batch([image], spec)} for image in calibration.images[:PROBE_IMAGES]]
     reference = run_outputs(paths["fp32"], feeds)
-    measured = {}
+    judge_labels = predict_labels is not None and settings.min_label_agreement > 0
+    reference_labels = label_sets(predict_labels(paths["fp32"]), config, heldout.images) if judge_labels else None
+    state: dict = {}
 
     def acceptable(path: Path) -> bool:
-        measured["accuracy"] = evaluate(path)
-        measured["sqnr"] = output_sqnr(reference, run_outputs(path, feeds))
-        passed = gate(role, {"fp32": fp32_accuracy, "int8": measured["accuracy"]}, options.max_drop,
-                      heldout.description, len(heldout)).passed
-        return passed and measured["sqnr"] >= settings.min_sqnr_db
+        state["accuracy"] = evaluate(path)
+        state["measured"] = {"output_sqnr_db": round(output_sqnr(reference, run_outputs(path, feeds)), 2)}
+        state["gate"] = gate(role, {"fp32": fp32_accuracy, "int8": state["accuracy"]}, options.max_drop,
+                             heldout.description, len(heldout)).passed
+        state["labels"] = True
+        if judge_labels:
+            share = agreement(reference_labels, label_sets(predict_labels(path), config, heldout.images))
+            state["measured"]["label_agreement"] = round(share, 4)
+            state["labels"] = share >= settings.min_label_agreement
+        return state["gate"] and state["labels"] and state["measured"]["output_sqnr_db"] >= settings.min_sqnr_db
 
     with Quantizer(paths["fp32"], reader, settings) as quantizer:
         progress.close()
-        extra = {}
+        search = {}
         if not acceptable(quantizer.write(paths["int8"])) and settings.float_search:
-            extra = search_float_groups(quantizer, paths["int8"], feeds, acceptable, settings.float_search).to_dict()
-    return record, {"output_sqnr_db": round(measured["sqnr"], 2), **extra}, measured["accuracy"]
+            search = search_float_groups(quantizer, paths["int8"], feeds, acceptable, settings.float_search).to_dict()
+    return record, Int8Attempt(state["accuracy"], state["gate"], {**state["measured"], **search}, state["labels"])
 
 
 def export_checkpoints(checkpoints: dict[str, Path], bundle_dir: str | Path, options: ExportOptions,

@@ -61,13 +61,13 @@ class ExportPlan:
     def from_cli(cls, *, checkpoints: dict, out: Path, precision: str, calib_dir, calib_count: int,
                  calib_seed: int, calib_method: str, calib_bins, calib_quantized_bins, calib_percentile,
                  preset: str, per_channel: bool, keep_float_ops, keep_float_nodes, keep_float_heads: bool,
-                 float_search: int, min_sqnr: float, max_drop: float, opset: int,
+                 float_search: int, min_sqnr: float, min_label_agreement: float, max_drop: float, opset: int,
                  validate: bool, eval_count: int, eval_seed: int, eval_dir, quiet: bool) -> "ExportPlan":
         calibration = calibration_settings(calib_method, calib_bins, calib_quantized_bins, calib_percentile)
         int8 = Int8Settings(preset=preset, calibration=calibration, per_channel=per_channel,
                             keep_float_op_types=tuple(keep_float_ops), keep_float_nodes=tuple(keep_float_nodes),
                             keep_float_heads=keep_float_heads, float_search=float_search,
-                            min_sqnr_db=min_sqnr)
+                            min_sqnr_db=min_sqnr, min_label_agreement=min_label_agreement)
         precisions = tuple(p.strip() for p in precision.split(",") if p.strip())
         options = ExportOptions(precisions=precisions, opset=opset, validate=validate, int8=int8,
                                 max_drop=max_drop, quiet=quiet)

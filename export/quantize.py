@@ -53,6 +53,9 @@ class Int8Settings:
     float_search: int = 0
     # ... and also while the int8 outputs' SQNR against fp32 (calibration images) is below this
     min_sqnr_db: float = 0.0
+    # ... and, for a classifier, while its label sets match fp32's on fewer than this share of the
+    # held-out images; a classifier still below it after the search runs fp32 in the int8 pipeline
+    min_label_agreement: float = 0.0
     batch_size: int = 4
 
     def __post_init__(self):
@@ -66,7 +69,8 @@ class Int8Settings:
                 "per_channel": self.per_channel, "calibration": self.calibration.to_dict(),
                 "keep_float_op_types": list(self.keep_float_op_types),
                 "keep_float_nodes": list(self.keep_float_nodes), "keep_float_heads": self.keep_float_heads,
-                "float_search_limit": self.float_search, "min_sqnr_db": self.min_sqnr_db}
+                "float_search_limit": self.float_search, "min_sqnr_db": self.min_sqnr_db,
+                "min_label_agreement": self.min_label_agreement}
 
 
 def quantizable_op_types(keep_float: tuple[str, ...] = ()) -> list[str]:

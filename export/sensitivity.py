@@ -11,6 +11,7 @@ measured on calibration images (never on the held-out set the gate scores).
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 from artifactsdk.export.quantize import HEAD_OPS, Quantizer
 
 PROBE_IMAGES = 8
+INDEXED = re.compile(r"\.\d+$")  # a module list's element: _blocks.3, laterals.0
 
 
 @dataclass(frozen=True)
@@ -34,15 +36,29 @@ class FloatSearch:
                                  "sensitivity_db": {name: round(db, 2) for name, db in self.ranking}}}
 
 
+def module_key(node_name: str, depth: int = 2) -> str:
+    """The module a node belongs to: the first `depth` parts of its name, ending early at an
+    element of a module list (``/_blocks.3/_expand_conv/Conv`` -> ``/_blocks.3``), so a
+    network without a wrapping ``/encoder`` still groups by block, not by layer."""
+    parts = node_name.strip("/").split("/")
+    if len(parts) == 1:
+        return node_name
+    kept = []
+    for part in parts[:depth]:
+        kept.append(part)
+        if INDEXED.search(part):
+            break
+    return "/" + "/".join(kept)
+
+
 def module_groups(model_path: str | Path, depth: int = 2) -> dict[str, tuple[str, ...]]:
-    """Module prefix -> its node names, for the modules with a weighted op (Conv, Gemm, ...)."""
+    """Module -> its node names, for the modules with a weighted op (Conv, Gemm, ...)."""
     import onnx
 
     groups: dict[str, list] = {}
     weighted = set()
     for node in onnx.load(str(model_path), load_external_data=False).graph.node:
-        parts = node.name.strip("/").split("/")
-        key = "/" + "/".join(parts[:depth]) if len(parts) > 1 else node.name
+        key = module_key(node.name, depth)
         groups.setdefault(key, []).append(node.name)
         if node.op_type in HEAD_OPS:
             weighted.add(key)

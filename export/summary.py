@@ -38,6 +38,8 @@ def summary_table(bundle_dir: str | Path, manifest: dict) -> str:
         lines.append(f"{role}: {model['architecture']}, input {model['input']['height']}x{model['input']['width']}")
         for variant, entry in model["files"].items():
             lines.append(f"  {variant:<8} {entry['path']:<28} {entry['bytes'] / 1e6:8.2f} MB  sha256 {entry['sha256'][:16]}")
+        for precision, fallback in model.get("precision_fallback", {}).items():
+            lines.append(f"  {precision:<8} -> runs {fallback['runs']}: {fallback['reason']}")
         if "validation" in model:
             worst = max(output["max_abs"] for output in model["validation"]["outputs"])
             lines.append(f"  fp32 ONNX vs torch on {model['validation']['images']} images: max abs diff {worst:.2e}")

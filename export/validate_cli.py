@@ -43,6 +43,8 @@ def validate(bundle, data, eval_synth, eval_seed, quiet):
             click.echo(f"{role} on {len(samples)} images ({samples.description}):")
             same_data = model.get("accuracy_gate", {}).get("dataset") == samples.description
             click.echo(metrics_table(role, accuracy, model.get("accuracy") if same_data else None))
+            for precision, fallback in model.get("precision_fallback", {}).items():
+                click.echo(f"  {precision}: runs {fallback['runs']} ({fallback['reason']})")
             max_drop = model.get("accuracy_gate", {}).get("max_drop_points")
             if max_drop is not None and "fp32" in accuracy:
                 result = gate(role, accuracy, max_drop, samples.description, len(samples))

@@ -37,9 +37,11 @@ def resolve_bundle_dir(bundle: str | Path) -> Path:
     return path
 
 
-def choose_precision(files: dict, precision: str, device: str, fmt: str) -> str:
+def choose_precision(files: dict, precision: str, device: str, fmt: str, fallbacks: dict | None = None) -> str:
     """The precision to load: "auto" = int8 on CPU when present, fp16 on GPU when
-    present, else fp32; fp16 only on a GPU (CPU kernels for it are slow or missing)."""
+    present, else fp32; fp16 only on a GPU (CPU kernels for it are slow or missing).
+    A precision the export rejected for this model (`fallbacks`, the manifest's
+    precision_fallback) loads the precision the export chose in its place."""
     if precision not in PRECISIONS:
         raise InvalidInputError(f"unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
     present = {entry["precision"] for entry in files.values() if entry["format"] == fmt}
@@ -54,6 +56,8 @@ def choose_precision(files: dict, precision: str, device: str, fmt: str) -> str:
     if precision == "auto":
         preferred = "int8" if device == "cpu" else "fp16"
         precision = preferred if preferred in present else "fp32"
+    if precision not in present and precision in (fallbacks or {}):
+        precision = fallbacks[precision]["runs"]
     if precision not in present:
         raise BundleError(f"the bundle has no {precision} ONNX file for this model; it has "
                           f"{', '.join(sorted(present)) or 'none'}.")
@@ -85,7 +89,8 @@ class Bundle:
 
     def model_file(self, role: str, fmt: str, precision: str, device: str) -> ModelFile:
         """The verified file of `role` in `fmt` at the precision chosen for `device`."""
-        chosen = choose_precision(self.model(role)["files"], precision, device, fmt)
+        model = self.model(role)
+        chosen = choose_precision(model["files"], precision, device, fmt, model.get("precision_fallback"))
         found = self.find_file(role, fmt, chosen)
         if found is None:
             raise BundleError(f"bundle {self.root} has no {fmt} {chosen} file for the {role}")

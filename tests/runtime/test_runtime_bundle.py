@@ -30,6 +30,15 @@ def test_bad_precisions_say_what_exists():
         choose_precision(FILES, "int8", "cpu", "safetensors")
 
 
+def test_a_precision_the_export_rejected_loads_the_file_it_chose_instead():
+    only_fp32 = {"fp32": FILES["fp32"]}
+    fallback = {"int8": {"runs": "fp32", "reason": "int8 changed the labels"}}
+    assert choose_precision(only_fp32, "int8", "cpu", "onnx", fallback) == "fp32"
+    assert choose_precision(only_fp32, "auto", "cpu", "onnx", fallback) == "fp32"
+    with pytest.raises(BundleError, match="no int8 ONNX file"):
+        choose_precision(only_fp32, "int8", "cpu", "onnx", {})
+
+
 def test_model_file_picks_the_variant_and_verifies_it(tiny_bundle):
     bundle = Bundle.open(tiny_bundle)
     assert bundle.roles == ("classifier", "segmenter")

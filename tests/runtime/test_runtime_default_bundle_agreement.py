@@ -68,11 +68,8 @@ def test_ort_int8_masks_agree_with_torch_on_the_default_bundle(agreement):
     assert agreement["int8_vs_torch"]["mask_iou"] >= 0.95
 
 
-# Known gap, tracked in the runtime issue: on the default bundle int8 and torch label sets
-# match on 82 % of images (masks agree, IoU 0.97). The classifier's per-class probabilities
-# sit near their tuned thresholds, so small output changes flip labels; its int8 output SQNR
-# is 26.2 dB after the export's float search (4 modules in float, limit reached; target 28).
-# strict: the day int8 agrees this test fails until the marker is removed.
-@pytest.mark.xfail(strict=True, reason="int8 vs torch labels match on 82 % of images of the default bundle")
+# The classifier's probabilities crowd its thresholds: no int8 variant the export tried kept
+# fp32's labels on 95 % of its held-out images (best 93 %, output SNR 34 dB), so the bundle's
+# int8 pipeline runs the classifier in fp32 (manifest: precision_fallback) and this holds.
 def test_ort_int8_labels_agree_with_torch_on_the_default_bundle(agreement):
     assert agreement["int8_vs_torch"]["labels_match"] >= 0.95

@@ -1,0 +1,33 @@
+"""Do two precisions of a classifier name the same artifacts? The share of images whose
+label sets (trained classes over their thresholds, as `Detector` forms them) are equal.
+
+A classifier can keep its macro-F1 in int8 while many single labels flip: when its
+probabilities sit near the tuned thresholds, a small output change moves them across.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+def label_sets(predict: Callable, config: dict, images: Sequence[np.ndarray]) -> list[frozenset]:
+    """Each image's labels under `predict` (image -> (class probabilities, artifact probability))."""
+    thresholds = config.get("thresholds", {}).get("classes", {})
+    trained = config.get("trained_classes") or [label["key"] for label in config["labels"]]
+    indexed = [(label["index"], label["key"], float(thresholds.get(label["key"], 0.5)))
+               for label in config["labels"] if label["key"] in trained]
+    sets = []
+    for image in images:
+        probabilities, _ = predict(image)
+        sets.append(frozenset(key for index, key, threshold in indexed if probabilities[index] >= threshold))
+    return sets
+
+
+def agreement(reference: Sequence[frozenset], candidate: Sequence[frozenset]) -> float:
+    """The share of images with exactly the same label set."""
+    if len(reference) != len(candidate) or not reference:
+        raise ValueError(f"label agreement needs two equally long, non-empty lists; got {len(reference)} "
+                         f"and {len(candidate)} images.")
+    return sum(a == b for a, b in zip(reference, candidate)) / len(reference)
