@@ -35,7 +35,7 @@ import click
 from artifactsdk.benchmarks.peers import (MIT_B5, PAL_HEAD, PAL_SWIN, TINY_HEAD, TINY_MIT, TINY_SWIN,
                                           pal_upernet_swin_b, segformer_mit_b5, trace_torchscript)
 from artifactsdk.progress import Progress
-from artifactsdk.export.sources import TRANSFORMER_INT8_OPS
+from artifactsdk.export.sources import TRANSFORMER_FLOAT_OUTPUTS, TRANSFORMER_INT8_OPS
 
 EVAL_SEED = 104729
 
@@ -118,7 +118,8 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
     target_dir.mkdir(parents=True, exist_ok=True)
     progress.note(f"{name}: building and saving as a user would bring it")
     source, module, torchscript, note = build(target_dir, size, tiny)
-    source = replace(source, int8_op_types=None if ops == "all" else TRANSFORMER_INT8_OPS)
+    scheme = (None, ()) if ops == "all" else (TRANSFORMER_INT8_OPS, TRANSFORMER_FLOAT_OUTPUTS)
+    source = replace(source, int8_op_types=scheme[0], int8_float_outputs=scheme[1])
     # One calibration image per pass: the calibrator keeps every intermediate tensor of a pass,
     # and for Swin-B at 512 a pass of 4 images outgrew this machine's 24 GB.
     options = ExportOptions(precisions=("fp32", "int8"), validation_images=2, atol=atol, max_drop=max_drop,

@@ -48,6 +48,10 @@ class Int8Settings:
     # heads 0.40; the segmenter lost 2.78 points of IoU all-int8. They are a 64->1 1x1 conv
     # and a 1-channel resize (segmenter), a 13-row matmul (classifier): ~nothing of the time.
     keep_float_heads: bool = True
+    # Op types whose outputs stay float (ONNX Runtime's OpTypesToExcludeOutputQuantization):
+    # a transformer's MatMul then runs as MatMulIntegerToFloat instead of quantizing its output
+    # only to dequantize it for the bias, LayerNorm or GELU that follows.
+    float_output_op_types: tuple[str, ...] = ()
     # When int8 fails the accuracy gate, keep up to this many of the most sensitive modules
     # in float (artifactsdk.export.sensitivity); 0 fails the export instead.
     float_search: int = 0
@@ -69,6 +73,7 @@ class Int8Settings:
                 "per_channel": self.per_channel, "calibration": self.calibration.to_dict(),
                 "keep_float_op_types": list(self.keep_float_op_types),
                 "keep_float_nodes": list(self.keep_float_nodes), "keep_float_heads": self.keep_float_heads,
+                "float_output_op_types": list(self.float_output_op_types),
                 "float_search_limit": self.float_search, "min_sqnr_db": self.min_sqnr_db,
                 "min_label_agreement": self.min_label_agreement}
 
@@ -153,7 +158,8 @@ class Quantizer:
             activation_type=QuantType[preset.activations], weight_type=QuantType[preset.weights],
             nodes_to_exclude=excluded, calibrate_method=self.settings.calibration.ort_method,
             calibration_cache_path=str(self.cache),
-            extra_options={"ActivationSymmetric": preset.symmetric_activations, "WeightSymmetric": True})
+            extra_options={"ActivationSymmetric": preset.symmetric_activations, "WeightSymmetric": True,
+                           "OpTypesToExcludeOutputQuantization": list(self.settings.float_output_op_types)})
         model = onnx.load(str(out_path))
         strip_noise(model)
         onnx.save_model(model, str(out_path))

@@ -25,7 +25,7 @@ from torch import nn
 
 from artifactsdk import taxonomy
 from artifactsdk.errors import ExportError, MissingDependencyError
-from artifactsdk.export.sources import TRANSFORMER_INT8_OPS, SourceModel
+from artifactsdk.export.sources import TRANSFORMER_FLOAT_OUTPUTS, TRANSFORMER_INT8_OPS, SourceModel
 from artifactsdk.export.sources.hf_preprocessing import input_spec_from_processor
 
 ARTIFACT_PROMPTS = ("an image with artifacts", "a generated image with visible artifacts")
@@ -83,7 +83,8 @@ def load_hf_clip(directory: str | Path, size: tuple[int, int] | None = None,
                    "family": family, "scoring": ZeroShotClassifier.SCORING[family],
                    "artifact_prompts": list(artifact_prompts), "clean_prompts": list(clean_prompts)},
     }
-    return SourceModel(head.eval(), config, int8_op_types=TRANSFORMER_INT8_OPS)
+    return SourceModel(head.eval(), config, int8_op_types=TRANSFORMER_INT8_OPS,
+                       int8_float_outputs=TRANSFORMER_FLOAT_OUTPUTS)
 
 
 def _embed_prompt_sets(model, tokenizer, prompt_sets: list[list[str]]):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from artifactsdk.errors import ExportError, MissingDependencyError
 from artifactsdk.export.onnx_export import output_names
-from artifactsdk.export.sources import TRANSFORMER_INT8_OPS, SourceModel, segmenter_config
+from artifactsdk.export.sources import TRANSFORMER_FLOAT_OUTPUTS, TRANSFORMER_INT8_OPS, SourceModel, segmenter_config
 from artifactsdk.export.sources.hf_preprocessing import input_spec_from_processor
 from artifactsdk.preprocess import InputSpec
 
@@ -65,7 +65,8 @@ def load_hf_segmenter(directory: str | Path, output: str = "sigmoid", artifact_c
     config = segmenter_config(f"hf:{hf_config.model_type}", spec.to_manifest(dynamic_hw=True), source)
     module = ArtifactLogitModel(model, output, channel, _hf_logits).eval()
     return SourceModel(module, config, write_onnx=partial(_write_onnx, directory, output, channel, spec),
-                       int8_op_types=TRANSFORMER_INT8_OPS)
+                       int8_op_types=TRANSFORMER_INT8_OPS,
+                       int8_float_outputs=TRANSFORMER_FLOAT_OUTPUTS)
 
 
 def _write_onnx(directory: Path, output: str, channel: int, spec: InputSpec, path: Path, opset: int) -> Path:

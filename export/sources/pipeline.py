@@ -14,7 +14,8 @@ def largest_source_input(sources: dict[str, SourceModel]) -> int:
 
 
 def source_options(source: SourceModel, options):
-    """`options` with the source's int8 op types, unless the user chose ops or nodes to keep in float."""
+    """`options` with the source's int8 op types (and the ones whose outputs stay float), unless
+    the user chose ops or nodes to keep in float."""
     from dataclasses import replace
 
     from artifactsdk.export.quantize import quantizable_op_types
@@ -23,7 +24,8 @@ def source_options(source: SourceModel, options):
     if source.int8_op_types is None or settings.keep_float_op_types or settings.keep_float_nodes:
         return options
     keep = tuple(op for op in quantizable_op_types() if op not in source.int8_op_types)
-    return replace(options, int8=replace(settings, keep_float_op_types=keep))
+    return replace(options, int8=replace(settings, keep_float_op_types=keep,
+                                         float_output_op_types=source.int8_float_outputs))
 
 
 def export_sources(sources: dict[str, SourceModel], bundle_dir: str | Path, options, heldout,

@@ -83,6 +83,23 @@ def test_segformer_manifest_records_optimum_and_the_output_mapping(segformer_bun
     assert kept and not {"MatMul", "Conv", "Gemm"} & set(kept) and {"Softmax", "Add"} <= set(kept)
 
 
+def test_segformer_int8_leaves_matmul_outputs_float(segformer_bundle):
+    import onnx
+
+    out, manifest = segformer_bundle
+    int8 = manifest["models"]["segmenter"]["files"]["int8"]
+    assert int8["quantization"]["float_output_op_types"] == ["MatMul"]
+    graph = onnx.load(str(out / int8["path"])).graph
+    consumers = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node.op_type)
+    matmul_outputs = [node.output[0] for node in graph.node if node.op_type == "MatMul"]
+    assert matmul_outputs and all("QuantizeLinear" not in consumers.get(name, []) for name in matmul_outputs)
+    assert any(node.op_type == "DequantizeLinear" and consumers.get(node.output[0]) == ["MatMul"]
+               for node in graph.node)  # the MatMuls themselves are still int8
+
+
 def test_clip_bundle_is_image_only_with_prompts_baked_in(clip_bundle):
     import onnx
 
