@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -70,7 +70,8 @@ class FixResult:
 def fix_image(detector, image, detection=None, inpainter: str | Inpainter = "builtin", rounds: int = 1,
               device: str | None = None, config: ZoomInConfig = ZoomInConfig()) -> FixResult:
     """Repair what `detector` finds in `image` (anything `Detector.detect` accepts), in up to
-    `rounds` rounds; a round after the first is kept only if it shrinks the detected area.
+    `rounds` rounds; in each, a window whose detected area did not shrink is put back as it
+    was, and a round after the first is kept only if it shrinks the detected area.
     Regions are the detection's pixels over its own `pixel_threshold`."""
     from artifactsdk.fixing.dependencies import resolve_device
 
@@ -90,8 +91,12 @@ def fix_image(detector, image, detection=None, inpainter: str | Inpainter = "bui
         if area == 0.0:
             stopped = "clean"
             break
-        repaired, repair_pass = repair(current, current_detection.binary_mask(), painter, torch_device, config)
+        before_mask = current_detection.binary_mask()
+        repaired, repair_pass = repair(current, before_mask, painter, torch_device, config)
         judged = detector.detect(repaired)
+        repair_pass = undo_unimproved_windows(current, before_mask, repaired, judged.binary_mask(), repair_pass)
+        if not all(window.kept for window in repair_pass.windows):
+            judged = detector.detect(repaired) if any(w.kept for w in repair_pass.windows) else current_detection
         area_after = artifact_area(judged)
         kept = number == 1 or area_after < area
         records.append(RoundRecord(number, area, area_after, kept, repair_pass))
@@ -104,6 +109,22 @@ def fix_image(detector, image, detection=None, inpainter: str | Inpainter = "bui
                        artifact_area(current_detection), _score(before),
                        _score(current_detection), tuple(records), stopped, time.perf_counter() - started)
     return FixResult(current, record, before, current_detection)
+
+
+def undo_unimproved_windows(original: np.ndarray, mask_before: np.ndarray, repaired: np.ndarray,
+                            mask_after: np.ndarray, repair_pass: RepairPass) -> RepairPass:
+    """Put back, in `repaired` (in place), the original pixels of every window in which the
+    detector finds no less artifact than before: an inpainter can paint something that
+    looks more wrong than what it replaced (a smooth fill reads as blur). Windows are
+    disjoint (merged when they overlap), so each is judged on its own."""
+    windows = []
+    for record in repair_pass.windows:
+        x0, y0, x1, y1 = record.window
+        improved = mask_after[y0:y1, x0:x1].sum() < mask_before[y0:y1, x0:x1].sum()
+        if not improved:
+            repaired[y0:y1, x0:x1] = original[y0:y1, x0:x1]
+        windows.append(replace(record, kept=bool(improved)))
+    return replace(repair_pass, windows=tuple(windows))
 
 
 def artifact_area(detection) -> float:

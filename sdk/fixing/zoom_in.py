@@ -44,10 +44,11 @@ class WindowRepair:
     working_shape: tuple[int, int]   # height, width the inpainter saw
     hole_pixels: int                 # repainted pixels at image resolution
     seconds: float
+    kept: bool = True                # False when the detector found no less artifact in it afterwards
 
     def to_dict(self) -> dict:
         return {"window": list(self.window), "working_shape": list(self.working_shape),
-                "hole_pixels": self.hole_pixels, "seconds": round(self.seconds, 4)}
+                "hole_pixels": self.hole_pixels, "seconds": round(self.seconds, 4), "kept": self.kept}
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class RepairPass:
     inpainter: str
     regions: int
     windows: tuple[WindowRepair, ...]
-    hole_fraction: float             # repainted share of the image
+    hole_fraction: float             # share of the image repainted (windows put back later included)
     seconds: float
 
     def to_dict(self) -> dict:

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.fixing.fix import fix_image
+from artifactsdk.fixing.fix import fix_image, undo_unimproved_windows
+from artifactsdk.fixing.inpainters.base import Inpainter
+from artifactsdk.fixing.zoom_in import RepairPass, WindowRepair
 
 from fixing_scenes import OracleDetector
 
@@ -41,3 +43,36 @@ def test_rounds_must_be_positive(scene):
     clean, _, damaged = scene
     with pytest.raises(InvalidInputError, match="rounds"):
         fix_image(OracleDetector(clean), damaged, rounds=0)
+
+
+class _SpreadingPainter(Inpainter):
+    """Fills every hole with solid magenta: the oracle then sees more artifact than before
+    (the grown hole as well as the region)."""
+
+    name = "spreading"
+
+    def _inpaint(self, image, mask, device):
+        return np.broadcast_to(np.array([255, 0, 255], np.uint8), image.shape)
+
+
+def test_windows_the_detector_judges_worse_are_put_back(scene):
+    clean, _, damaged = scene
+    detector = OracleDetector(clean)
+    result = fix_image(detector, damaged, inpainter=_SpreadingPainter(), rounds=1, device="cpu")
+    windows = result.record.rounds[0].repair.windows
+    assert windows and not any(window.kept for window in windows)
+    np.testing.assert_array_equal(result.image, damaged)
+    assert result.record.area_after == result.record.area_before
+
+
+def test_undo_keeps_improved_windows_and_restores_the_others():
+    original = np.zeros((20, 40, 3), np.uint8)
+    repaired = np.full_like(original, 9)
+    before = np.zeros((20, 40), bool)
+    before[5:10, 5:10] = before[5:10, 25:30] = True
+    after = np.zeros_like(before)
+    after[0:12, 22:34] = True  # the right window got worse, the left one is clean now
+    windows = (WindowRepair((0, 0, 20, 20), (20, 20), 25, 0.0), WindowRepair((20, 0, 40, 20), (20, 20), 25, 0.0))
+    record = undo_unimproved_windows(original, before, repaired, after, RepairPass("x", 2, windows, 0.1, 0.0))
+    assert [w.kept for w in record.windows] == [True, False]
+    assert (repaired[:, :20] == 9).all() and (repaired[:, 20:] == 0).all()
