@@ -10,8 +10,9 @@ from artifactsdk.fixing import dependencies
 def to_tensors(image: np.ndarray, mask: np.ndarray, device):
     """HxWx3 uint8 + HxW bool -> (1x3xHxW float in [0, 1], 1x1xHxW float hole) on `device`."""
     torch = dependencies.torch()
-    pixels = torch.from_numpy(np.ascontiguousarray(image)).to(device).permute(2, 0, 1)[None].float() / 255.0
-    hole = torch.from_numpy(np.ascontiguousarray(mask)).to(device)[None, None].float()
+    # copies: decoded images can be read-only views, which torch warns about sharing
+    pixels = torch.from_numpy(np.array(image, order="C")).to(device).permute(2, 0, 1)[None].float() / 255.0
+    hole = torch.from_numpy(np.array(mask, order="C")).to(device)[None, None].float()
     return pixels, hole
 
 
