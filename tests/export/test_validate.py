@@ -39,3 +39,17 @@ def test_wrong_output_names_are_an_error(fp32_segmenter):
     batch = np.zeros((1, 3, 64, 64), np.float32)
     with pytest.raises(ExportError, match="output names"):
         compare_outputs(TorchPredictor(model, ["mask"]), OnnxPredictor(path), [batch])
+
+
+def _constant_predictor(value: float):
+    return lambda batch: {"logits": np.full((len(batch), 1, 4, 4), value, np.float32)}
+
+
+def test_the_tolerance_grows_with_the_outputs_scale_as_numpy_allclose():
+    batch = [np.zeros((2, 3, 4, 4), np.float32)]
+    # logits near 10 that differ by 1.5e-4 (1.5e-5 of their scale): float32 summation order
+    close = compare_outputs(_constant_predictor(10.0), _constant_predictor(10.00015), batch)
+    assert close.passed and close.outputs[0].scale == pytest.approx(10.0)
+    # the same difference on logits near 1 is over 1e-4 + 1e-5 x 1
+    assert not compare_outputs(_constant_predictor(1.0), _constant_predictor(1.00015), batch).passed
+    assert not compare_outputs(_constant_predictor(10.0), _constant_predictor(10.001), batch).passed
