@@ -116,16 +116,15 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, op
     files = {"fp32": onnx_file_entry(bundle_dir, paths["fp32"].name, "fp32", options.opset, None)}
     outputs = output_entries(task, paths["fp32"])
 
+    def predictor(path: Path):
+        return image_predictor(role, OnnxPredictor(path), spec, outputs)
+
     def evaluate(path: Path) -> dict:
-        return _finite(score(role, image_predictor(role, OnnxPredictor(path), spec, outputs), config,
-                             heldout.samples, options.quiet))
+        return _finite(score(role, predictor(path), config, heldout.samples, options.quiet))
 
     accuracy = {"fp32": evaluate(paths["fp32"])}
     record = fallback = None
     if "int8" in options.precisions:
-        def predictor(path: Path):
-            return image_predictor(role, OnnxPredictor(path), spec, outputs)
-
         record, attempt = _write_int8(role, spec, paths, calibration, options, heldout, evaluate, accuracy["fp32"],
                                       config, predictor if role == "classifier" else None)
         if attempt.keeps_decisions or not attempt.gate_passed:  # a failed gate fails the export below

@@ -29,8 +29,11 @@ class OutputDiff:
 
     name: str
     max_abs: float
-    max_rel: float
     scale: float  # the largest magnitude of the reference output
+
+    @property
+    def max_rel(self) -> float:
+        return self.max_abs / self.scale if self.scale else self.max_abs
 
     def to_dict(self) -> dict:
         return {"name": self.name, "max_abs": self.max_abs, "max_rel": self.max_rel}
@@ -79,10 +82,7 @@ def compare_outputs(reference, candidate, batches: Iterable[np.ndarray], atol: f
         images += len(batch)
     if not images:
         raise ExportError("validation got no images; it needs at least one real image.")
-    outputs = tuple(OutputDiff(name, largest_abs[name],
-                               largest_abs[name] / largest_ref[name] if largest_ref[name] else largest_abs[name],
-                               largest_ref[name])
-                    for name in largest_abs)
+    outputs = tuple(OutputDiff(name, largest_abs[name], largest_ref[name]) for name in largest_abs)
     return ValidationReport(images, atol, outputs)
 
 
