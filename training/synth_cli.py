@@ -46,20 +46,33 @@ def parse_classes(text: str | None) -> tuple[int, ...]:
               help="Side of the square images in pixels.")
 @click.option("--classes", "classes_text", default=None,
               help="Comma-separated class indices or keys to inject (default: all injectable).")
+@click.option("--photos", "photos", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="A folder of real photographs to inject artifacts into (repeatable); their clean "
+                   "crops are the negatives. Without it the bases are bundled sample photos and scenes.")
+@click.option("--camera-effects", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of bases given camera effects that are labelled clean (hard negatives: "
+                   "defocus, motion blur, JPEG, noise, flare, vignetting, exposure, grading).")
+@click.option("--negative-fraction", default=0.15, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of images with no artifact.")
 @click.option("--with-clean", is_flag=True, help="Also write the clean originals to clean/.")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=f"Write a contact sheet of the first {PREVIEW_SAMPLES} samples to this PNG.")
+@click.option("--preview-families", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write one contact sheet per artifact family (<class>.png) and hard_negatives.png "
+                   "to this folder.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
               help="Worker processes (default: the number of CPUs).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
-def synth(out: Path, count: int, seed: int, size: int, classes_text: str | None, with_clean: bool,
-          preview: Path | None, workers: int | None, quiet: bool) -> None:
+def synth(out: Path, count: int, seed: int, size: int, classes_text: str | None, photos: tuple[str, ...],
+          camera_effects: float, negative_fraction: float, with_clean: bool, preview: Path | None,
+          preview_families: Path | None, workers: int | None, quiet: bool) -> None:
     """Write COUNT images with injected artifacts, their 0/1 masks and SynArtifact JSONs."""
     from artifactsdk.training.datasets import SynthDataset
-    from artifactsdk.training.synth.preview import write_preview
+    from artifactsdk.training.synth.preview import family_previews, write_preview
     from artifactsdk.training.synth.writer import generate_dataset
 
-    config = SynthConfig(size=size, classes=parse_classes(classes_text))
+    config = SynthConfig(size=size, classes=parse_classes(classes_text), photos=photos,
+                         camera_effect_fraction=camera_effects, negative_fraction=negative_fraction)
     workers = workers or os.cpu_count() or 1
     started = time.perf_counter()
     try:
@@ -68,6 +81,8 @@ def synth(out: Path, count: int, seed: int, size: int, classes_text: str | None,
         if preview is not None:
             dataset = SynthDataset(out)
             write_preview(preview, dataset[:PREVIEW_SAMPLES])
+        if preview_families is not None:
+            family_previews(preview_families, seed, config)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     if not quiet:

@@ -16,6 +16,7 @@ from scipy import ndimage
 from artifactsdk import taxonomy
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.training.datasets import Annotation
+from artifactsdk.training.synth.camera import apply_camera_effects, pick_camera_effects
 from artifactsdk.training.synth.captions import caption
 from artifactsdk.training.synth.injectors import INJECTABLE_CLASSES, INJECTORS
 from artifactsdk.training.synth.placement import glyph_region, sample_centre, structure_map
@@ -37,6 +38,8 @@ class SynthConfig:
     classes: tuple[int, ...] = INJECTABLE_CLASSES
     negative_fraction: float = 0.15
     max_artifacts: int = 3
+    photos: tuple[str, ...] = ()  # folders of real photographs to use as clean bases
+    camera_effect_fraction: float = 0.0  # share of bases given hard-negative camera effects
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in INJECTORS]
@@ -49,11 +52,14 @@ class SynthConfig:
             raise InvalidInputError(f"negative_fraction {self.negative_fraction}: expected 0..1")
         if not 1 <= self.max_artifacts <= len(_ARTIFACT_COUNT_WEIGHTS):
             raise InvalidInputError(f"max_artifacts {self.max_artifacts}: expected 1..3")
+        if not 0.0 <= self.camera_effect_fraction <= 1.0:
+            raise InvalidInputError(f"camera_effect_fraction {self.camera_effect_fraction}: expected 0..1")
 
     def to_dict(self) -> dict:
         return {"size": self.size, "classes": [taxonomy.get(c).key for c in self.classes],
                 "class_indices": list(self.classes), "negative_fraction": self.negative_fraction,
-                "max_artifacts": self.max_artifacts}
+                "max_artifacts": self.max_artifacts, "photos": list(self.photos),
+                "camera_effect_fraction": self.camera_effect_fraction}
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,11 @@ def generate_sample(seed: int, index: int, config: SynthConfig = SynthConfig()) 
     if seed < 0 or index < 0:
         raise InvalidInputError(f"seed {seed} and index {index}: expected non-negative integers")
     rng = np.random.default_rng(np.random.SeedSequence([seed, index]))
-    clean, source = clean_image(rng, config.size)
+    clean, source = clean_image(rng, config.size, config.photos)
+    effects = pick_camera_effects(rng, config.camera_effect_fraction)
+    if effects:  # hard negatives: part of the clean image, never of a mask
+        clean = apply_camera_effects(clean, rng, effects)
+        source = f"{source} +{'+'.join(effects)}"
     if rng.random() < config.negative_fraction:
         return SynthSample(clean, clean, np.zeros(clean.shape[:2], np.uint8), (), source)
     return _Composer(clean, source, rng).compose(_pick_classes(rng, index, config))

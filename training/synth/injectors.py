@@ -127,7 +127,12 @@ def inject_distortion(image, region, rng, strength) -> Injection:
     yy, xx = np.mgrid[ys, xs].astype(np.float32)
     cy, cx = ndimage.center_of_mass(weight)
     oy, ox = yy - (cy + ys.start), xx - (cx + xs.start)
-    variant = str(rng.choice(("swirl", "elastic", "bulge")))
+    variant = str(rng.choice(("swirl", "elastic", "bulge", "melted", "misaligned")))
+    if variant == "melted":
+        return Injection(_melt(image, soft, weight, radius, rng, strength), soft, variant)
+    if variant == "misaligned":
+        dy, dx = _misalignment(weight, oy, ox, rng, strength)
+        return Injection(_warp(image, soft, dy, dx), soft, variant)
     if variant == "swirl":
         angle = weight * rng.choice((-1, 1)) * (0.6 + 2.0 * strength)
         c, s = np.cos(angle), np.sin(angle)
@@ -143,6 +148,38 @@ def inject_distortion(image, region, rng, strength) -> Injection:
     return Injection(_warp(image, soft, dy, dx), soft, variant)
 
 
+def _melt(image: np.ndarray, soft: Region, weight: np.ndarray, radius: float,
+          rng: np.random.Generator, strength: float) -> np.ndarray:
+    """A generator's melted part: a strong low-frequency warp that sags one way, then a
+    smear along the sag, so edges dissolve and texture stops being continuous."""
+    sigma = max(3.0, radius / 2)
+    amplitude = radius * (0.3 + 0.5 * strength)
+    angle = rng.uniform(0, 2 * np.pi)
+    sag = np.abs(smooth_field(rng, weight.shape, sigma)) * amplitude * weight
+    dy = -np.sin(angle) * sag + smooth_field(rng, weight.shape, sigma) * amplitude * 0.4 * weight
+    dx = -np.cos(angle) * sag + smooth_field(rng, weight.shape, sigma) * amplitude * 0.4 * weight
+    warped = _warp(image, soft, dy, dx)
+    ys, xs = soft.window()
+    length = int(3 + radius * (0.15 + 0.25 * strength))
+    axis = 0 if abs(np.sin(angle)) > abs(np.cos(angle)) else 1
+    smeared = ndimage.uniform_filter1d(warped[ys, xs], length, axis=axis)
+    out = warped.copy()
+    out[ys, xs] = warped[ys, xs] * (1 - weight[..., None]) + smeared * weight[..., None]
+    return out
+
+
+def _misalignment(weight: np.ndarray, oy: np.ndarray, ox: np.ndarray, rng: np.random.Generator,
+                  strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """Broken straight lines: one side of a cut through the region slides along the cut,
+    so every edge that crosses it steps sideways."""
+    angle = rng.uniform(0, np.pi)
+    normal = np.array([np.cos(angle), np.sin(angle)])  # (y, x) across the cut
+    side = (oy * normal[0] + ox * normal[1]) > 0
+    shift = rng.choice((-1, 1)) * (2 + 10 * strength)
+    along = side * weight * shift
+    return along * -normal[1], along * normal[0]
+
+
 # --- 3: duplicated components ---------------------------------------------------------
 
 def inject_duplicate(image, region, rng, strength) -> Injection:
@@ -153,8 +190,9 @@ def inject_duplicate(image, region, rng, strength) -> Injection:
     if ys.start == 0 or xs.start == 0 or ys.stop == height or xs.stop == width:
         # A shape cut by the image border would paste a straight cut mid-image.
         return Injection(image, region, "copy")
+    overlapping = rng.random() < 0.4  # a doubled part that overlaps its original (extra finger, eye)
     for angle in rng.uniform(0, 2 * np.pi, 8):
-        distance = extent * rng.uniform(0.6, 1.2)
+        distance = extent * (rng.uniform(0.3, 0.6) if overlapping else rng.uniform(0.6, 1.2))
         dy, dx = int(round(np.sin(angle) * distance)), int(round(np.cos(angle) * distance))
         if 0 <= ys.start + dy and ys.stop + dy <= height and 0 <= xs.start + dx and xs.stop + dx <= width:
             break
@@ -168,7 +206,8 @@ def inject_duplicate(image, region, rng, strength) -> Injection:
     out = image.copy()
     alpha = target.alpha[dest_y, dest_x, None]
     out[dest_y, dest_x] = image[dest_y, dest_x] * (1 - alpha) + copy * gain * alpha
-    return Injection(out, target, "mirrored copy" if mirrored else "copy")
+    variant = ("mirrored " if mirrored else "") + ("overlapping copy" if overlapping else "copy")
+    return Injection(out, target, variant)
 
 
 # --- 4: omitted components ------------------------------------------------------------
@@ -297,8 +336,23 @@ def inject_chromatic(image, region, rng, strength) -> Injection:
 # --- 9: abnormal texture --------------------------------------------------------------
 
 def inject_texture(image, region, rng, strength) -> Injection:
-    variant = str(rng.choice(("noise", "checkerboard", "upsampling grid", "blocks", "tiles", "droplet")))
-    if variant == "noise":
+    variant = str(rng.choice(("noise", "checkerboard", "upsampling grid", "blocks", "tiles", "droplet",
+                              "hallucinated detail", "worm texture")))
+    if variant == "hallucinated detail":  # fine detail that belongs to another place
+        gain = 1.5 + 2.5 * strength
+        def effect(window: np.ndarray) -> np.ndarray:
+            source = window[::-1, ::-1]
+            return window + (source - ndimage.gaussian_filter(source, (1.5, 1.5, 0))) * gain
+    elif variant == "worm texture":  # incoherent high-frequency stripes, fingerprint-like
+        amplitude = 10 + 30 * strength
+        def effect(window: np.ndarray) -> np.ndarray:
+            shape = window.shape[:2]
+            yy, xx = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+            turn = smooth_field(rng, shape, max(2.0, min(shape) / 6)) * np.pi
+            frequency = rng.uniform(0.15, 0.4)
+            phase = 2 * np.pi * frequency * (np.cos(turn) * xx + np.sin(turn) * yy)
+            return window + amplitude * np.sin(phase)[..., None]
+    elif variant == "noise":
         sigma = 10 + 30 * strength
         mono = rng.random() < 0.5
         def effect(window: np.ndarray) -> np.ndarray:

@@ -1,9 +1,11 @@
-"""A contact sheet for judging the synthetic artifacts by eye: each sample twice, as
-written and with its mask outlined and its boxes labelled with class keys."""
+"""Contact sheets for judging the synthetic artifacts by eye: each sample twice, as
+written and with its mask outlined and its boxes labelled with class keys; one sheet per
+artifact family and one of the hard negatives (camera effects, labelled clean)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,9 @@ from scipy import ndimage
 
 from artifactsdk import taxonomy
 from artifactsdk.training.datasets import Sample
+from artifactsdk.training.synth.camera import CAMERA_EFFECTS, apply_camera_effects
+from artifactsdk.training.synth.engine import SynthConfig, SynthSample, generate_sample
+from artifactsdk.training.synth.sources import clean_image
 from artifactsdk.training.synth.text import font
 
 OUTLINE = (255, 0, 255)
@@ -41,6 +46,35 @@ def write_preview(path: str | Path, samples: Sequence[Sample], **layout) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     contact_sheet(samples, **layout).save(path, format="PNG")
     return path
+
+
+def family_previews(folder: str | Path, seed: int, config: SynthConfig, per_family: int = 6) -> list[Path]:
+    """One sheet per injectable class in ``config`` (``<class key>.png``, only that class
+    injected) and ``hard_negatives.png`` (each camera effect on a clean base, no mask)."""
+    folder = Path(folder)
+    written = []
+    for class_index in config.classes:
+        key = taxonomy.get(class_index).key
+        only = replace(config, classes=(class_index,), negative_fraction=0.0, camera_effect_fraction=0.0)
+        samples = [_as_sample(f"{key}-{i}", generate_sample(seed, i, only)) for i in range(per_family)]
+        written.append(write_preview(folder / f"{key}.png", samples))
+    written.append(write_preview(folder / "hard_negatives.png", hard_negative_samples(seed, config)))
+    return written
+
+
+def hard_negative_samples(seed: int, config: SynthConfig) -> list[Sample]:
+    """Each camera effect once, on its own clean base: what the models must call clean."""
+    samples = []
+    for i, name in enumerate(CAMERA_EFFECTS):
+        rng = np.random.default_rng([seed, i])
+        clean, _ = clean_image(rng, config.size, config.photos)
+        image = apply_camera_effects(clean, rng, (name,))
+        samples.append(Sample(name, Path(name), image, np.zeros(image.shape[:2], np.uint8), (), clean))
+    return samples
+
+
+def _as_sample(name: str, sample: SynthSample) -> Sample:
+    return Sample(name, Path(name), sample.image, sample.mask, sample.annotations, sample.clean)
 
 
 def _overlay(sample: Sample, cell: int) -> Image.Image:

@@ -1,5 +1,6 @@
-"""Clean images: the photos bundled with scikit-image and scikit-learn (offline) and
-procedural scenes, with random crops, scales, flips and colour jitter."""
+"""Clean images: real photographs from folders the user gives (``--photos``), the photos
+bundled with scikit-image and scikit-learn (offline) and procedural scenes, with random
+crops, scales, flips and colour jitter."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import numpy as np
 from PIL import Image
 
 from artifactsdk.errors import MissingDependencyError
+from artifactsdk.training.datasets import read_rgb
+from artifactsdk.training.real_data import image_files
 from artifactsdk.training.synth.colour import rotate_hue
 from artifactsdk.training.synth.scenes import procedural_scene
 from artifactsdk.training.synth.text import stamp_sign
@@ -22,6 +25,7 @@ SKIMAGE_PHOTOS = (
     "cell", "colorwheel", "logo",
 )
 PHOTO_FRACTION = 0.6
+REAL_PHOTO_FRACTION = 0.85  # with --photos: the rest keeps the bundled photos and scenes
 SIGN_FRACTION = 0.12
 
 
@@ -47,9 +51,21 @@ def _sklearn_sample_images() -> list[Path]:
     return sorted(folder.glob("*.jpg"))
 
 
-def clean_image(rng: np.random.Generator, size: int) -> tuple[np.ndarray, str]:
+@lru_cache(maxsize=4)
+def photo_files(folders: tuple[str, ...]) -> tuple[Path, ...]:
+    """The image files directly inside each folder, sorted, so a seed picks the same
+    photo on every machine that has the same folders."""
+    return tuple(path for folder in folders for path in image_files(folder))
+
+
+def clean_image(rng: np.random.Generator, size: int,
+                photo_folders: tuple[str, ...] = ()) -> tuple[np.ndarray, str]:
     """A size x size RGB uint8 clean image and the name of its source."""
-    if rng.random() < PHOTO_FRACTION:
+    if photo_folders and rng.random() < REAL_PHOTO_FRACTION:
+        files = photo_files(photo_folders)
+        path = files[int(rng.integers(len(files)))]
+        image, name = _stretched_crop(read_rgb(path), rng, size), f"photo:{path.name}"
+    elif rng.random() < PHOTO_FRACTION:
         pool = photos()
         name, photo = pool[int(rng.integers(len(pool)))]
         image = _random_crop(photo, rng, size)
@@ -81,6 +97,18 @@ def _random_crop(photo: np.ndarray, rng: np.random.Generator, size: int) -> np.n
     side = int(min(height, width) * rng.uniform(0.35, 1.0))
     crop_h = min(height, int(side * rng.uniform(0.85, 1.15)))
     crop_w = min(width, side)
+    y = int(rng.integers(0, height - crop_h + 1))
+    x = int(rng.integers(0, width - crop_w + 1))
+    crop = Image.fromarray(photo[y:y + crop_h, x:x + crop_w])
+    return np.asarray(crop.resize((size, size), Image.BICUBIC))
+
+
+def _stretched_crop(photo: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
+    """A crop of 60-100 % of each side, stretched to size x size as the runtime stretches
+    whole images: real photographs keep their scale and content, only the aspect varies."""
+    height, width = photo.shape[:2]
+    crop_h = max(1, int(height * rng.uniform(0.6, 1.0)))
+    crop_w = max(1, int(width * rng.uniform(0.6, 1.0)))
     y = int(rng.integers(0, height - crop_h + 1))
     x = int(rng.integers(0, width - crop_w + 1))
     crop = Image.fromarray(photo[y:y + crop_h, x:x + crop_w])
