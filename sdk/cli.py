@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("artifactsdk.cli_info:info", "Versions, execution providers and CPU features of this machine."),
     "synth": ("artifactsdk.training.synth_cli:synth", "Write a synthetic artifact dataset (images, masks, annotations)."),
     "train": ("artifactsdk.training.cli:train", "Train the default segmenter or classifier."),
+    "tune": ("artifactsdk.training.tune_cli:tune", "Fit the image score and thresholds on real images."),
     "eval": ("artifactsdk.training.eval_cli:eval_command", "Evaluate a checkpoint or a bundle on a dataset."),
     "export": ("artifactsdk.export.cli:export", "Export checkpoints to an ONNX bundle (fp32 / int8 / fp16)."),
     "validate": ("artifactsdk.export.validate_cli:validate", "Re-check a bundle's hashes and accuracy."),

@@ -1,0 +1,124 @@
+"""Tuning on real images: the rated-set split, the ranking head, the thresholds, and
+`artifactsdk tune` end to end on tiny folders."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+from scipy import ndimage, stats
+
+from artifactsdk.cli import main
+from artifactsdk.errors import DatasetError
+from artifactsdk.models import SHIPPED_WEIGHTS
+from artifactsdk.training.image_score import TuningOptions, fit_artifact_head, quantile_threshold, ranking_pairs
+from artifactsdk.training.real_data import RatedImage, read_ratings, split_by_prompt, write_ratings
+from artifactsdk.training.synth.scenes import procedural_scene
+
+
+def rated(n: int, groups=("a", "b")) -> list[RatedImage]:
+    return [RatedImage(f"{groups[i % len(groups)]}_{i:03d}.jpg", f"prompt {i // 2}", float(i % 7), groups[i % len(groups)])
+            for i in range(n)]
+
+
+def test_split_by_prompt_keeps_each_prompt_on_one_side_and_is_repeatable():
+    ratings = rated(200)
+    train, heldout = split_by_prompt(ratings, 0.3)
+    assert len(train) + len(heldout) == 200 and 30 < len(heldout) < 90
+    assert not {r.prompt for r in train} & {r.prompt for r in heldout}
+    assert split_by_prompt(ratings, 0.3) == (train, heldout)
+
+
+def test_ratings_round_trip_and_a_missing_column_is_named(tmp_path):
+    path = write_ratings(tmp_path / "r.csv", rated(6))
+    back = read_ratings(path)
+    assert [(r.name, r.mos, r.group) for r in back] == [(r.name, r.mos, r.group) for r in rated(6)]
+    with pytest.raises(DatasetError, match="'quality'"):
+        read_ratings(path, mos_column="quality")
+
+
+def test_ranking_pairs_order_worse_before_better_and_weigh_same_group_pairs():
+    ratings = [RatedImage("x_1", "", 1.0, "x"), RatedImage("x_2", "", 3.0, "x"), RatedImage("y_1", "", 2.0, "y"),
+               RatedImage("y_2", "", 2.1, "y")]
+    worse, better, weight = ranking_pairs(ratings, TuningOptions(mos_margin=0.2))
+    pairs = {(int(w), int(b)): float(v) for w, b, v in zip(worse, better, weight)}
+    # 2.0 vs 2.1 is inside the margin: not ranked
+    assert pairs == {(0, 1): 2.0, (0, 2): 1.0, (0, 3): 1.0, (2, 1): 1.0, (3, 1): 1.0}
+
+
+def test_the_head_learns_to_rank_rated_images_and_keep_photos_clean():
+    rng = np.random.default_rng(0)
+    mos = rng.uniform(0, 5, 120)
+    ratings = [RatedImage(f"g_{i}", "", float(m), "g") for i, m in enumerate(mos)]
+    features = torch.from_numpy(rng.normal(0, 0.3, (120, 8))).float()
+    features[:, 0] = torch.from_numpy(-mos).float()  # one feature says how bad an image is
+    synth = torch.from_numpy(rng.normal(0, 1, (60, 8))).float()
+    labels = (synth[:, 1] > 0).float()
+    photos = torch.from_numpy(rng.normal(0, 1, (40, 8))).float()
+    photos[:, 1] = -2.0
+    head = torch.nn.Linear(8, 1)
+    history = fit_artifact_head(head, synth, labels, photos, features, ratings, TuningOptions(steps=300, lr=0.05))
+    assert history[-1] < history[0]
+    with torch.no_grad():
+        rated_logits = head(features)[:, 0].numpy()
+        photo_probability = torch.sigmoid(head(photos)[:, 0]).numpy()
+    assert stats.spearmanr(-rated_logits, mos).statistic > 0.9
+    assert photo_probability.mean() < 0.2
+
+
+def test_quantile_threshold_never_goes_below_its_floor():
+    scores = np.linspace(0, 1, 101)
+    assert quantile_threshold(scores, 0.95, 0.1) == pytest.approx(0.95)
+    assert quantile_threshold(scores, 0.95, 0.99) == 0.99
+    assert quantile_threshold(np.array([]), 0.95, 0.3) == 0.3
+
+
+@pytest.fixture(scope="module")
+def tiny_real(tmp_path_factory):
+    """A synth folder, a photo folder and rated images whose MOS falls with their blur."""
+    root = tmp_path_factory.mktemp("real")
+    runner = CliRunner()
+    result = runner.invoke(main, ["synth", "--out", str(root / "synth"), "--count", "8", "--seed", "1",
+                                  "--size", "96", "--workers", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    rng = np.random.default_rng(2)
+    (root / "photos").mkdir()
+    (root / "rated").mkdir()
+    for i in range(6):
+        Image.fromarray(procedural_scene(rng, 96)[0]).save(root / "photos" / f"p{i}.png")
+    rows = []
+    for i in range(8):
+        scene = procedural_scene(rng, 96)[0].astype(np.float32)
+        blurred = ndimage.gaussian_filter(scene, (i, i, 0)).astype(np.uint8)
+        Image.fromarray(blurred).save(root / "rated" / f"gen_{i:03d}.png")
+        rows.append(RatedImage(f"gen_{i:03d}.png", f"prompt {i}", 5.0 - 0.6 * i, "gen"))
+    write_ratings(root / "mos.csv", rows)
+    return root
+
+
+def test_tune_writes_tuned_checkpoints_with_thresholds_no_lower_than_trained(tiny_real, tmp_path):
+    out = tmp_path / "tuned"
+    result = CliRunner().invoke(main, [
+        "tune", "--checkpoint", str(SHIPPED_WEIGHTS), "--data", str(tiny_real / "synth"),
+        "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
+        "--images", str(tiny_real / "rated"), "--out", str(out), "--synth-count", "10", "--threads", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "tuning.json").read_text())
+    assert report["rated_images"] == 8 and report["synth_images"] == 8 and not report["skipped"]
+    for name in ("classifier", "segmenter"):
+        trained = json.loads((SHIPPED_WEIGHTS / name / "config.json").read_text())["thresholds"]
+        tuned = json.loads((out / name / "config.json").read_text())["thresholds"]
+        for key, value in tuned.items():
+            if key != "classes":
+                assert value >= trained[key] - 1e-9
+        assert "tuning" in json.loads((out / name / "config.json").read_text())
+
+
+def test_tune_refuses_to_write_over_its_input(tiny_real):
+    result = CliRunner().invoke(main, [
+        "tune", "--checkpoint", str(SHIPPED_WEIGHTS), "--data", str(tiny_real / "synth"),
+        "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
+        "--images", str(tiny_real / "rated"), "--out", str(SHIPPED_WEIGHTS)])
+    assert result.exit_code == 2 and "--out" in result.output

@@ -1,0 +1,179 @@
+"""Tuning the trained models on real images: the image-level score and the thresholds.
+
+The synthetic engine teaches where artifacts are; it cannot teach how much a real
+generated image's flaws matter to people, nor how high the models' outputs run on
+clean real photographs. This stage, run after training:
+
+1. re-fits the classifier's "has artifact" head (one linear layer on the frozen pooled
+   features) on three kinds of image at once: synthetic images with their labels (BCE),
+   clean photographs as negatives (BCE), and rated generated images, ranked so that a
+   lower opinion score gets a higher artifact logit (pairwise logistic loss; pairs of the
+   same generator count twice, so the score also ranks within a generator);
+2. raises each threshold to what clean photographs reach: the classifier's "artifact"
+   and per-class thresholds to a high quantile of their scores on photographs, the
+   segmenter's image threshold likewise, and its pixel threshold until the mean
+   detected area on photographs is small. A threshold is never lowered below the value
+   its trainer tuned on synthetic validation data.
+Photographs are split in two: one half trains the head, the other sets the thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from artifactsdk.errors import DatasetError
+from artifactsdk.metrics import best_f1_threshold
+from artifactsdk.postprocess import segmenter_image_score
+from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
+from artifactsdk.progress import Progress
+from artifactsdk.training.datasets import read_rgb
+from artifactsdk.training.predict import SegmenterPredictor
+from artifactsdk.training.real_data import RatedImage
+
+
+@dataclass(frozen=True)
+class TuningOptions:
+    photo_quantile: float = 0.95        # share of clean photographs under the image thresholds
+    class_quantile: float = 0.99        # ... under each class threshold (labels on clean photos)
+    max_clean_area: float = 0.004       # mean detected area allowed on clean photographs
+    ranking_weight: float = 1.0
+    same_group_weight: float = 2.0
+    mos_margin: float = 0.2             # pairs closer than this in MOS are not ranked
+    steps: int = 400
+    lr: float = 0.01
+    weight_decay: float = 1e-3
+    seed: int = 0
+
+
+@dataclass
+class RealImages:
+    """The decoded images a tuning run uses."""
+    synth: list[np.ndarray]
+    synth_has_artifact: np.ndarray
+    photos: list[np.ndarray]
+    rated: list[np.ndarray]
+    ratings: list[RatedImage]
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_images(paths: Iterable[Path], label: str, quiet: bool, skipped: list[str]) -> list[np.ndarray]:
+    """Decode every file; one that cannot be read is recorded in ``skipped`` and left out."""
+    paths = list(paths)
+    images = []
+    with Progress(label, len(paths), quiet) as progress:
+        for path in paths:
+            try:
+                images.append(read_rgb(path))
+            except DatasetError as exc:
+                skipped.append(str(exc))
+            progress.advance()
+    return images
+
+
+@torch.no_grad()  # not inference_mode: the head is then fitted on these tensors
+def pooled_features(model: torch.nn.Module, spec: InputSpec, images: list[np.ndarray],
+                    label: str, quiet: bool, batch_size: int = 16) -> torch.Tensor:
+    """The classifier's pooled encoder features (N x 1280) of each image, resized as at run time."""
+    model.eval()
+    chunks = []
+    with Progress(label, len(images), quiet) as progress:
+        for start in range(0, len(images), batch_size):
+            batch = images[start:start + batch_size]
+            pixels = np.stack([normalize(resize_rgb(image, spec.height, spec.width), spec) for image in batch])
+            chunks.append(model.encoder.pooled(torch.from_numpy(pixels), model.pooling))
+            progress.advance(len(batch))
+    return torch.cat(chunks)
+
+
+def ranking_pairs(ratings: list[RatedImage], options: TuningOptions) -> tuple[torch.Tensor, ...]:
+    """(worse, better, weight) index pairs: ``worse`` has the lower opinion score by at
+    least the margin; pairs from the same group weigh ``same_group_weight``."""
+    mos = np.array([r.mos for r in ratings])
+    groups = np.array([r.group for r in ratings])
+    worse, better = np.nonzero(mos[:, None] + options.mos_margin < mos[None, :])
+    weight = np.where(groups[worse] == groups[better], options.same_group_weight, 1.0)
+    return torch.from_numpy(worse), torch.from_numpy(better), torch.from_numpy(weight).float()
+
+
+def fit_artifact_head(head: torch.nn.Linear, synth: torch.Tensor, synth_labels: torch.Tensor,
+                      photos: torch.Tensor, rated: torch.Tensor, ratings: list[RatedImage],
+                      options: TuningOptions) -> list[float]:
+    """Full-batch AdamW on the head alone; returns the loss every 50 steps."""
+    torch.manual_seed(options.seed)
+    worse, better, weight = ranking_pairs(ratings, options)
+    optimizer = torch.optim.AdamW(head.parameters(), lr=options.lr, weight_decay=options.weight_decay)
+    history = []
+    for step in range(options.steps):
+        logits = [head(x)[:, 0] for x in (synth, photos, rated)]
+        loss = F.binary_cross_entropy_with_logits(logits[0], synth_labels)
+        loss = loss + F.binary_cross_entropy_with_logits(logits[1], torch.zeros_like(logits[1]))
+        if len(worse):
+            margin = logits[2][worse] - logits[2][better]  # should be positive: worse = more artifact
+            loss = loss + options.ranking_weight * (F.softplus(-margin) * weight).sum() / weight.sum()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if step % 50 == 0 or step == options.steps - 1:
+            history.append(round(float(loss.detach()), 4))
+    return history
+
+
+def quantile_threshold(scores: np.ndarray, quantile: float, floor: float) -> float:
+    """The ``quantile`` of scores on clean images, never below ``floor``."""
+    return float(max(floor, np.quantile(scores, quantile))) if len(scores) else floor
+
+
+def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, options: TuningOptions,
+                    quiet: bool) -> dict:
+    """Re-fit the artifact head and raise the thresholds; returns the figures of the run."""
+    spec = InputSpec.from_manifest(config["input"])
+    fit_photos, threshold_photos = data.photos[0::2], data.photos[1::2]
+    synth = pooled_features(model, spec, data.synth, "features: synthetic", quiet)
+    photos = pooled_features(model, spec, fit_photos, "features: photographs", quiet)
+    rated = pooled_features(model, spec, data.rated, "features: rated images", quiet)
+    labels = torch.from_numpy(data.synth_has_artifact.astype(np.float32))
+    history = fit_artifact_head(model.artifact_head, synth, labels, photos, rated, data.ratings, options)
+    with torch.inference_mode():
+        synth_probability = torch.sigmoid(model.artifact_head(synth)[:, 0]).numpy()
+        held = pooled_features(model, spec, threshold_photos, "features: threshold photographs", quiet)
+        class_logits = model.log_scale.exp() * (model.image_embedding(held) @ model.text_embeddings.t()) \
+            + model.class_bias
+        photo_class = torch.sigmoid(class_logits).numpy()
+        photo_artifact = torch.sigmoid(model.artifact_head(held)[:, 0]).numpy()
+    thresholds = config["thresholds"]
+    synth_best = best_f1_threshold(data.synth_has_artifact, synth_probability)
+    thresholds["artifact"] = quantile_threshold(photo_artifact, options.photo_quantile, synth_best)
+    for label in config["labels"]:
+        if label["key"] in config["trained_classes"]:
+            key = label["key"]
+            thresholds["classes"][key] = quantile_threshold(photo_class[:, label["index"]],
+                                                            options.class_quantile, thresholds["classes"][key])
+    return {"loss": history, "synth_best_f1_threshold": synth_best,
+            "photos_fit": len(fit_photos), "photos_thresholds": len(threshold_photos),
+            "thresholds": thresholds}
+
+
+def tune_segmenter(model: torch.nn.Module, config: dict, photos: list[np.ndarray], options: TuningOptions,
+                   quiet: bool) -> dict:
+    """Raise the pixel threshold until the mean detected area on clean photographs is at
+    most ``max_clean_area``, and the image threshold to the photographs' quantile."""
+    predict = SegmenterPredictor(model, InputSpec.from_manifest(config["input"]))
+    samples, image_scores = [], []
+    with Progress("segmenter on photographs", len(photos), quiet) as progress:
+        for photo in photos:
+            probability = predict(photo)
+            image_scores.append(segmenter_image_score(probability, config.get("image_score")))
+            samples.append(probability[::4, ::4].ravel())  # every 16th pixel is plenty for a quantile
+            progress.advance()
+    pixels = np.concatenate(samples)
+    thresholds = config["thresholds"]
+    thresholds["pixel"] = quantile_threshold(pixels, 1 - options.max_clean_area, thresholds["pixel"])
+    thresholds["image"] = quantile_threshold(np.asarray(image_scores), options.photo_quantile, thresholds["image"])
+    return {"photos": len(photos), "thresholds": thresholds,
+            "mean_area_at_pixel_threshold": float(np.mean(pixels >= thresholds["pixel"]))}

@@ -1,0 +1,82 @@
+"""`artifactsdk tune`: fit the image-level score and the thresholds on real images
+(artifactsdk.training.image_score) and write tuned copies of both checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from artifactsdk.errors import ArtifactSDKError
+
+
+@click.command("tune")
+@click.option("--checkpoint", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder holding the trained classifier/ and segmenter/ checkpoints.")
+@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The synthetic training data (artifactsdk synth output) the models learned from.")
+@click.option("--photos", "photos", multiple=True, required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of clean real photographs (repeatable).")
+@click.option("--mos-csv", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ratings of generated images: columns name, prompt and the MOS column (higher = better).")
+@click.option("--images", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The folder holding the rated images.")
+@click.option("--mos-column", default="mos_quality", show_default=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: classifier/, segmenter/ and tuning.json.")
+@click.option("--synth-count", default=2000, show_default=True, type=click.IntRange(min=10),
+              help="How many synthetic images keep the head tied to the synthetic labels.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(min=1), help="Torch CPU threads.")
+@click.option("--quiet", is_flag=True, help="No progress and no summary.")
+def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, images: Path, mos_column: str,
+         out: Path, synth_count: int, seed: int, threads: int, quiet: bool) -> None:
+    """Fit the image-level artifact score on rated images and raise the thresholds to
+    what clean photographs reach."""
+    import numpy as np
+    import torch
+
+    from artifactsdk.models import load_checkpoint, save_checkpoint
+    from artifactsdk.training.datasets import open_dataset
+    from artifactsdk.training.image_score import (RealImages, TuningOptions, read_images, tune_classifier,
+                                                  tune_segmenter)
+    from artifactsdk.training.real_data import image_files, read_ratings
+
+    torch.set_num_threads(threads)
+    if out.resolve() == checkpoint.resolve():
+        raise click.BadParameter("must differ from --checkpoint (inputs are never overwritten)", param_hint="--out")
+    try:
+        ratings = read_ratings(mos_csv, mos_column)
+        present = [r for r in ratings if (images / r.name).is_file()]
+        if not present:
+            raise click.ClickException(f"none of the {len(ratings)} images named in {mos_csv} is in {images}")
+        synth = open_dataset(data)
+        picks = np.random.default_rng(seed).permutation(len(synth))[:synth_count]
+        skipped: list[str] = []
+        synth_samples = [synth[int(i)] for i in picks]
+        real = RealImages(
+            synth=[s.image for s in synth_samples],
+            synth_has_artifact=np.array([float(bool(s.annotations)) for s in synth_samples]),
+            photos=read_images([p for folder in photos for p in image_files(folder)], "photographs", quiet, skipped),
+            rated=read_images([images / r.name for r in present], "rated images", quiet, skipped),
+            ratings=present, skipped=skipped)
+        options = TuningOptions(seed=seed)
+        report = {"skipped": skipped, "rated_images": len(present), "synth_images": len(synth_samples)}
+        classifier, classifier_config = load_checkpoint(checkpoint / "classifier")
+        report["classifier"] = tune_classifier(classifier, classifier_config, real, options, quiet)
+        segmenter, segmenter_config = load_checkpoint(checkpoint / "segmenter")
+        report["segmenter"] = tune_segmenter(segmenter, segmenter_config, real.photos[1::2], options, quiet)
+    except ArtifactSDKError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name, model, config in (("classifier", classifier, classifier_config),
+                                ("segmenter", segmenter, segmenter_config)):
+        config.pop("format_version", None)
+        config["tuning"] = {"options": options.__dict__, "mos_csv": mos_csv.name, "photos": [p.name for p in photos]}
+        save_checkpoint(model, config, out / name)
+    (out / "tuning.json").write_text(json.dumps(report, indent=2) + "\n")
+    if not quiet:
+        click.echo(json.dumps({"classifier": report["classifier"]["thresholds"],
+                               "segmenter": report["segmenter"]["thresholds"],
+                               "skipped": len(skipped)}, indent=2))
