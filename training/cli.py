@@ -10,12 +10,13 @@ import click
 from artifactsdk.errors import ArtifactSDKError
 
 
-def load_samples(root: Path, quiet: bool) -> list:
-    """Every sample of a dataset folder (synthetic, PAL or SynArtifact-1K layout), decoded."""
+def load_samples(root: Path, quiet: bool, split: str | None = None) -> list:
+    """Every sample of a dataset folder (synthetic, PAL or SynArtifact-1K layout), decoded;
+    `split` as in training.datasets.open_dataset (e.g. PAL's images/test + labels/test)."""
     from artifactsdk.training.datasets import open_dataset
     from artifactsdk.progress import Progress
 
-    dataset = open_dataset(root)
+    dataset = open_dataset(root, split)
     progress = Progress(f"reading {root}", len(dataset), quiet)
     samples = []
     for index in range(len(dataset)):

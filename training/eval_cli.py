@@ -1,4 +1,5 @@
-"""`artifactsdk eval`: score checkpoints on a dataset with the metrics of sdk.metrics."""
+"""`artifactsdk eval`: score checkpoints or a bundle on a dataset with the metrics of
+sdk.metrics, and the runtime Detector on real images (training.real_eval)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.bundle import PRECISIONS
 from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
+from artifactsdk.training import real_eval
 
 
 def checkpoint_dirs(paths: tuple[Path, ...]) -> list[Path]:
@@ -39,24 +43,38 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-@click.command("eval")
-@click.option("--checkpoint", "checkpoints", multiple=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A checkpoint folder, or a folder of them (default: the shipped weights). Repeatable.")
-@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Dataset folder (synthetic, PAL or SynArtifact-1K layout).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the metrics to this JSON file.")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="Torch CPU threads.")
-@click.option("--quiet", is_flag=True, help="No progress and no table.")
-# --bundle / --precision: score an exported bundle's ONNX files instead (artifactsdk.export.bundle_eval)
-@click.option("--bundle", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Evaluate this bundle's ONNX models instead of checkpoints.")
-@click.option("--precision", type=click.Choice(["fp32", "int8", "fp16"]), default="fp32", show_default=True,
-              help="With --bundle: the ONNX precision to evaluate.")
-def eval_command(checkpoints: tuple[Path, ...], data: Path, json_path: Path | None, threads: int,
-                 quiet: bool, bundle: Path | None, precision: str) -> None:
-    """Evaluate the segmenter and/or classifier checkpoints on DATA."""
+def format_result(result: dict) -> str:
+    """The dataset metrics as a table, the real-image reports as short summaries."""
+    metrics = {role: result[role] for role in ("segmenter", "classifier") if role in result}
+    parts = [format_table(metrics)] if metrics else []
+    if "clean_photos" in result:
+        parts.append(real_eval.format_clean_photos(result["clean_photos"]))
+    if "mos" in result:
+        parts.append(real_eval.format_mos(result["mos"]))
+    return "\n".join(parts)
+
+
+def check_options(data, split, clean_photos, mos_csv, images, group_column, group_from_name, auroc_groups,
+                  bundle, precision) -> None:
+    """UsageError for a missing mode or options that do not go together."""
+    if data is None and clean_photos is None and mos_csv is None:
+        raise click.UsageError("nothing to evaluate: give --data DIR (a dataset), --clean-photos DIR (clean "
+                               "photographs) or --mos-csv FILE with --images DIR (images rated by people).")
+    if (mos_csv is None) != (images is None):
+        raise click.UsageError("--mos-csv FILE and --images DIR go together: the CSV names files in that folder.")
+    if split is not None and data is None:
+        raise click.UsageError("--split selects a split of the --data dataset; give --data DIR.")
+    if group_column is not None and group_from_name:
+        raise click.UsageError("--group-column and --group-from-name are alternatives; choose one.")
+    if auroc_groups and group_column is None and not group_from_name:
+        raise click.UsageError("--auroc-groups needs groups: add --group-column COL or --group-from-name.")
+    if data is not None and bundle is not None and precision == "auto":
+        raise click.UsageError("--data with --bundle scores one ONNX precision: give --precision fp32, int8 or fp16.")
+
+
+def dataset_metrics(checkpoints: tuple[Path, ...], data: Path, split: str | None, bundle: Path | None,
+                    precision: str, threads: int, quiet: bool) -> dict:
+    """{"segmenter": ..., "classifier": ...} of the checkpoints, or of the bundle's ONNX models, on DATA."""
     import torch
 
     from artifactsdk.models import SHIPPED_WEIGHTS, load_checkpoint
@@ -68,21 +86,95 @@ def eval_command(checkpoints: tuple[Path, ...], data: Path, json_path: Path | No
     dirs = [] if bundle is not None else checkpoint_dirs(checkpoints or (SHIPPED_WEIGHTS,))
     if bundle is None and not dirs:
         raise click.ClickException(f"no checkpoint (a folder with config.json) in {', '.join(map(str, checkpoints))}")
+    samples = load_samples(data, quiet, split)
+    kwargs = {}
+    if bundle is not None:
+        from artifactsdk.export.bundle_eval import evaluate_arguments
+        kwargs = evaluate_arguments(bundle, precision)
+    for directory in dirs:
+        model, config = load_checkpoint(directory)
+        role = "segmenter" if config["task"] == "segmentation" else "classifier"
+        kwargs[f"predict_{role}"] = predictor_for(model, config)
+        kwargs[f"{role}_config"] = config
+    if "predict_classifier" in kwargs and all(sample.annotations is None for sample in samples):
+        del kwargs["predict_classifier"], kwargs["classifier_config"]
+        if not quiet:
+            click.echo(f"classifier not scored: {data} has no class annotations (PAL labels are masks only).",
+                       err=True)
+    return evaluate(samples, quiet=quiet, **kwargs)
+
+
+AUROC_HELP = ("With groups: AUROC of artifact_score separating POSITIVES (the artifact side) from NEGATIVES, "
+              "written POSITIVES:NEGATIVES, each side a group or several joined by '+', e.g. "
+              "'midjourney_lowstep+sd1.5_lowstep:midjourney_normal+sd1.5_normal'. Repeatable.")
+
+
+@click.command("eval")
+@click.option("--checkpoint", "checkpoints", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A checkpoint folder, or a folder of them (default: the shipped weights). Repeatable.")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Dataset folder (synthetic, PAL or SynArtifact-1K layout) to score checkpoints or --bundle on.")
+@click.option("--split", default=None,
+              help="With --data: the split to read (PAL images/NAME + labels/NAME, SynArtifact-1K data/NAME.txt, "
+                   "synthetic NAME.txt). Default: PAL's flat images/ + labels/, the others' train.")
+@click.option("--clean-photos", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of real, clean photographs: how often the Detector flags them (key clean_photos).")
+@click.option("--mos-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV of human quality ratings (MOS, higher = better) of the images in --images: how the "
+                   "Detector's artifact_score and a Laplacian-variance baseline rank them (key mos).")
+@click.option("--images", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="With --mos-csv: the folder holding the listed images.")
+@click.option("--name-column", default="name", show_default=True, help="With --mos-csv: the file-name column.")
+@click.option("--mos-column", default="mos_quality", show_default=True, help="With --mos-csv: the MOS column.")
+@click.option("--group-column", default=None, help="With --mos-csv: per-group figures, the group from this column.")
+@click.option("--group-from-name", is_flag=True,
+              help="With --mos-csv: per-group figures, the group being the file name without suffix and "
+                   "trailing _NNN (sd1.5_lowstep_012.jpg -> sd1.5_lowstep).")
+@click.option("--auroc-groups", multiple=True, metavar="POSITIVES:NEGATIVES", help=AUROC_HELP)
+@click.option("--worst", default=10, show_default=True, type=click.IntRange(min=0),
+              help="With --clean-photos: list this many photographs with the highest artifact_score.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results to this JSON file (with per-image records for real images).")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Torch CPU threads (checkpoints), or the Detector's inference threads.")
+@click.option("--quiet", is_flag=True, help="No progress and no table.")
+@click.option("--bundle", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="With --data: evaluate this bundle's ONNX models instead of checkpoints. With --clean-photos "
+                   "/ --mos-csv: the Detector's bundle (default: the shipped one).")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True,
+              help="With --clean-photos / --mos-csv: the Detector's backend.")
+@click.option("--precision", type=click.Choice(PRECISIONS), default=None,
+              help="With --data --bundle: the ONNX precision to evaluate (default fp32). With --clean-photos / "
+                   "--mos-csv: the Detector's (default auto).")
+def eval_command(checkpoints: tuple[Path, ...], data: Path | None, split: str | None, clean_photos: Path | None,
+                 mos_csv: Path | None, images: Path | None, name_column: str, mos_column: str,
+                 group_column: str | None, group_from_name: bool, auroc_groups: tuple[str, ...], worst: int,
+                 json_path: Path | None, threads: int, quiet: bool, bundle: Path | None, backend: str,
+                 precision: str | None) -> None:
+    """Evaluate checkpoints or a bundle on a dataset (--data), and/or the Detector on real
+    images: clean photographs (--clean-photos) or images rated by people (--mos-csv)."""
+    check_options(data, split, clean_photos, mos_csv, images, group_column, group_from_name, auroc_groups,
+                  bundle, precision)
+    result = {}
     try:
-        samples = load_samples(data, quiet)
-        kwargs = {}
-        if bundle is not None:
-            from artifactsdk.export.bundle_eval import evaluate_arguments
-            kwargs = evaluate_arguments(bundle, precision)
-        for directory in dirs:
-            model, config = load_checkpoint(directory)
-            role = "segmenter" if config["task"] == "segmentation" else "classifier"
-            kwargs[f"predict_{role}"] = predictor_for(model, config)
-            kwargs[f"{role}_config"] = config
-        result = evaluate(samples, quiet=quiet, **kwargs)
+        if data is not None:
+            result.update(dataset_metrics(checkpoints, data, split, bundle, precision or "fp32", threads, quiet))
+        if clean_photos is not None or mos_csv is not None:
+            from artifactsdk.detector import Detector
+
+            splits = [real_eval.parse_auroc_split(text) for text in auroc_groups]
+            entries = None if mos_csv is None else real_eval.mos_entries(
+                mos_csv, images, name_column, mos_column, group_column, group_from_name)
+            with Detector.load(bundle or "default", backend=backend, precision=precision or "auto",
+                               threads=threads) as detector:
+                if clean_photos is not None:
+                    result["clean_photos"] = real_eval.clean_photos_report(detector, clean_photos, worst, quiet)
+                if entries is not None:
+                    result["mos"] = real_eval.mos_report(detector, entries, splits, quiet)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     if json_path is not None:
         json_path.write_text(json.dumps(result, indent=2) + "\n")
     if not quiet:
-        click.echo(format_table(result))
+        click.echo(format_result(result))
