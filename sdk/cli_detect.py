@@ -3,12 +3,14 @@
 One record per image (the Detection's to_dict() plus its path; a failure is a record
 with "error"), a progress bar on a terminal, a summary at the end. A file that cannot
 be read is reported and skipped; the exit code is non-zero only when no image could be
-processed, or with --strict when any failed.
+processed, or with --strict when any failed. --sheet tiles every processed image's
+overlay into one contact sheet (artifactsdk.contact_sheet).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +18,7 @@ from pathlib import Path
 import click
 
 from artifactsdk.bundle import PRECISIONS
+from artifactsdk.contact_sheet import DEFAULT_CELL, DEFAULT_COLUMNS, MIN_CELL, SheetBuilder
 from artifactsdk.progress import Progress
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 
@@ -71,6 +74,23 @@ def write_outputs(detection, record: dict, stem: Path, overlay: bool, mask: bool
         Image.fromarray(detection.binary_mask().astype("uint8") * 255).save(stem.with_name(stem.name + ".mask.png"))
 
 
+def check_sheet_path(sheet: Path, items: list[tuple[Path, Path]]) -> None:
+    """Refuse a --sheet that is not a .png or that is one of the input images (by path or
+    by file identity: links and other spellings of the same file count)."""
+    if sheet.suffix.lower() != ".png":
+        raise click.UsageError(f"--sheet writes a PNG: give a file name ending in .png, not {sheet}.")
+    if not sheet.exists():
+        return  # every input exists, so a new file cannot be one of them
+    for path, _ in items:
+        try:
+            same = os.path.samefile(path, sheet)
+        except OSError:
+            continue
+        if same:
+            raise click.UsageError(f"--sheet {sheet} is one of the input images ({path}); "
+                                   "choose another file name: outputs never overwrite inputs.")
+
+
 def human_line(record: dict) -> str:
     if "error" in record:
         return f"{record['source']}: failed ({record['error']})"
@@ -91,6 +111,13 @@ def human_line(record: dict) -> str:
 @click.option("--jsonl", is_flag=True, help="Print one JSON record per line as images finish.")
 @click.option("--overlay", is_flag=True, help="Write <name>.overlay.png (magenta artifacts) into --out.")
 @click.option("--mask", is_flag=True, help="Write <name>.mask.png (white = artifact) into --out.")
+@click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a contact sheet (every processed image's overlay with its verdict, score and "
+                   "area) to this PNG.")
+@click.option("--sheet-columns", type=click.IntRange(min=1), default=DEFAULT_COLUMNS, show_default=True,
+              help="Tiles per row of the --sheet.")
+@click.option("--sheet-cell", type=click.IntRange(min=MIN_CELL), default=DEFAULT_CELL, show_default=True,
+              help="Longest side in pixels of each image in the --sheet.")
 @click.option("--bundle", default="default", show_default=True, help="'default' or a bundle directory.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
@@ -102,8 +129,8 @@ def human_line(record: dict) -> str:
 @click.option("--threads", type=click.IntRange(min=1), help="Inference threads (default: all cores).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--strict", is_flag=True, help="Exit non-zero when any image fails.")
-def detect(paths, recursive, out, as_json, jsonl, overlay, mask, bundle, backend, precision, mode, threshold,
-           threads, quiet, strict) -> None:
+def detect(paths, recursive, out, as_json, jsonl, overlay, mask, sheet, sheet_columns, sheet_cell, bundle, backend,
+           precision, mode, threshold, threads, quiet, strict) -> None:
     """Find, name and outline artifacts in images (files or folders)."""
     from artifactsdk.detector import Detector
     from artifactsdk.errors import ArtifactSDKError
@@ -117,6 +144,8 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, bundle, backend
         raise click.UsageError(f"no images found in {', '.join(map(str, paths))} "
                                f"(looked for {', '.join(sorted(IMAGE_SUFFIXES))}; folders need --recursive "
                                "to be searched below their top level).")
+    if sheet is not None:
+        check_sheet_path(sheet, items)
     overrides = {"decision": threshold} if threshold is not None else None
     load_start = time.perf_counter()
     try:
@@ -128,6 +157,8 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, bundle, backend
     names = OutputNames(out) if out else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
+    # Keeps one small tile per image, not the detections.
+    sheet_builder = SheetBuilder(columns=sheet_columns, cell=sheet_cell) if sheet is not None else None
     records: list[dict] = []
     bar = Progress("detect", len(items), quiet)
 
@@ -160,6 +191,8 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, bundle, backend
                 flagged += record["is_artifact"]
                 if names:
                     write_outputs(detection, record, names.stem(relative), overlay, mask)
+                if sheet_builder is not None:
+                    sheet_builder.add(relative.as_posix(), detection)
                 emit(record)
             bar.advance()
         models = detector.describe()["models"]
@@ -169,6 +202,13 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, bundle, backend
     summary = {"images": processed + len(failures), "processed": processed, "with_artifacts": flagged,
                "failed": len(failures), "seconds": round(seconds, 3), "load_seconds": round(load_seconds, 3),
                "images_per_second": round(processed / seconds, 2) if seconds > 0 else None, "models": models}
+    if sheet_builder is not None:
+        if len(sheet_builder):
+            sheet_builder.save(sheet)
+            if not quiet:
+                click.echo(f"contact sheet: {sheet} ({len(sheet_builder)} images)", err=True)
+        else:
+            click.echo("no contact sheet written: no image was processed", err=True)
     if out:
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if not quiet:

@@ -13,6 +13,13 @@ _LUT = np.stack([np.interp(np.linspace(0, 1, 256), np.linspace(0, 1, len(_RAMP))
                  for c in range(3)], axis=1).round().astype(np.uint8)
 
 
+def caption_font(size: int) -> ImageFont.ImageFont:
+    """The font captions are drawn in: Pillow's built-in font at `size` pixels (needs no
+    font file, so it exists everywhere). A new object per call: FreeType faces are not
+    meant to be shared between threads."""
+    return ImageFont.load_default(size=size)
+
+
 def overlay(pixels: np.ndarray, artifact: np.ndarray, regions=(), alpha: float = 0.55) -> Image.Image:
     """Tint the `artifact` pixels (HxW bool) magenta and outline each region with its caption."""
     weight = (alpha * artifact.astype(np.float32))[..., None]
@@ -26,7 +33,7 @@ def overlay(pixels: np.ndarray, artifact: np.ndarray, regions=(), alpha: float =
 def _outline(image: Image.Image, regions) -> None:
     draw = ImageDraw.Draw(image)
     line = max(1, min(image.size) // 256)
-    font = ImageFont.load_default(size=max(10, min(image.size) // 40))
+    font = caption_font(max(10, min(image.size) // 40))
     for region in regions:
         x0, y0, x1, y1 = region.box
         draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=(255, 0, 255), width=line)
