@@ -8,7 +8,11 @@ clean real photographs. This stage, run after training:
    features) on three kinds of image at once: synthetic images with their labels (BCE),
    clean photographs as negatives (BCE), and rated generated images, ranked so that a
    lower opinion score gets a higher artifact logit (pairwise logistic loss; pairs of the
-   same generator count twice, so the score also ranks within a generator);
+   same generator count twice, so the score also ranks within a generator), and every
+   image of a group named worse (e.g. few denoising steps) above every image of the
+   group it is compared with (e.g. the same generator's normal setting);
+   optionally at a larger input than the classifier trained at (``input_size``): at 512
+   the pooled features still see the fine detail whose loss people notice first;
 2. raises each threshold to what clean photographs reach: the classifier's "artifact"
    and per-class thresholds to a high quantile of their scores on photographs, the
    segmenter's image threshold likewise, and its pixel threshold until the mean
@@ -19,7 +23,7 @@ Photographs are split in two: one half trains the head, the other sets the thres
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -42,13 +46,16 @@ class TuningOptions:
     photo_quantile: float = 0.95        # share of clean photographs under the image thresholds
     class_quantile: float = 0.99        # ... under each class threshold (labels on clean photos)
     max_clean_area: float = 0.004       # mean detected area allowed on clean photographs
-    ranking_weight: float = 1.0
+    ranking_weight: float = 3.0
+    group_order_weight: float = 1.0
     same_group_weight: float = 2.0
     mos_margin: float = 0.2             # pairs closer than this in MOS are not ranked
     steps: int = 400
     lr: float = 0.01
     weight_decay: float = 1e-3
     seed: int = 0
+    input_size: int | None = None       # run the classifier at this side (None: as trained)
+    worse_groups: tuple[tuple[str, str], ...] = ()  # (worse, better) group pairs
 
 
 @dataclass
@@ -56,6 +63,7 @@ class RealImages:
     """The decoded images a tuning run uses."""
     synth: list[np.ndarray]
     synth_has_artifact: np.ndarray
+    synth_classes: np.ndarray                 # N x K multi-hot
     photos: list[np.ndarray]
     rated: list[np.ndarray]
     ratings: list[RatedImage]
@@ -101,21 +109,40 @@ def ranking_pairs(ratings: list[RatedImage], options: TuningOptions) -> tuple[to
     return torch.from_numpy(worse), torch.from_numpy(better), torch.from_numpy(weight).float()
 
 
+def group_order_pairs(ratings: list[RatedImage], options: TuningOptions) -> tuple[torch.Tensor, torch.Tensor]:
+    """(worse, better) index pairs: every image of a worse group with every image of its better group."""
+    groups = np.array([r.group for r in ratings])
+    worse, better = [], []
+    for worse_group, better_group in options.worse_groups:
+        w, b = np.meshgrid(np.flatnonzero(groups == worse_group), np.flatnonzero(groups == better_group),
+                           indexing="ij")
+        worse.append(w.ravel())
+        better.append(b.ravel())
+    if not worse:
+        return torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
+    return torch.from_numpy(np.concatenate(worse)), torch.from_numpy(np.concatenate(better))
+
+
 def fit_artifact_head(head: torch.nn.Linear, synth: torch.Tensor, synth_labels: torch.Tensor,
                       photos: torch.Tensor, rated: torch.Tensor, ratings: list[RatedImage],
                       options: TuningOptions) -> list[float]:
     """Full-batch AdamW on the head alone; returns the loss every 50 steps."""
     torch.manual_seed(options.seed)
     worse, better, weight = ranking_pairs(ratings, options)
+    group_worse, group_better = group_order_pairs(ratings, options)
     optimizer = torch.optim.AdamW(head.parameters(), lr=options.lr, weight_decay=options.weight_decay)
     history = []
     for step in range(options.steps):
         logits = [head(x)[:, 0] for x in (synth, photos, rated)]
-        loss = F.binary_cross_entropy_with_logits(logits[0], synth_labels)
-        loss = loss + F.binary_cross_entropy_with_logits(logits[1], torch.zeros_like(logits[1]))
+        loss = F.binary_cross_entropy_with_logits(logits[1], torch.zeros_like(logits[1]))
+        if len(synth):
+            loss = loss + F.binary_cross_entropy_with_logits(logits[0], synth_labels)
         if len(worse):
             margin = logits[2][worse] - logits[2][better]  # should be positive: worse = more artifact
             loss = loss + options.ranking_weight * (F.softplus(-margin) * weight).sum() / weight.sum()
+        if len(group_worse):
+            margin = logits[2][group_worse] - logits[2][group_better]
+            loss = loss + options.group_order_weight * F.softplus(-margin).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -129,32 +156,42 @@ def quantile_threshold(scores: np.ndarray, quantile: float, floor: float) -> flo
     return float(max(floor, np.quantile(scores, quantile))) if len(scores) else floor
 
 
+def class_probabilities(model: torch.nn.Module, features: torch.Tensor) -> np.ndarray:
+    """The classifier's per-class probabilities from its pooled features."""
+    with torch.no_grad():
+        cosine = model.image_embedding(features) @ model.text_embeddings.t()
+        return torch.sigmoid(model.log_scale.exp() * cosine + model.class_bias).numpy()
+
+
 def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, options: TuningOptions,
                     quiet: bool) -> dict:
-    """Re-fit the artifact head and raise the thresholds; returns the figures of the run."""
+    """Re-fit the artifact head (at ``options.input_size`` when given) and set the thresholds:
+    per class the best F1 on the synthetic images, raised to the photographs' quantile;
+    returns the figures of the run."""
     spec = InputSpec.from_manifest(config["input"])
+    if options.input_size:
+        spec = replace(spec, height=options.input_size, width=options.input_size)
+        config["input"] = spec.to_manifest()
     fit_photos, threshold_photos = data.photos[0::2], data.photos[1::2]
     synth = pooled_features(model, spec, data.synth, "features: synthetic", quiet)
     photos = pooled_features(model, spec, fit_photos, "features: photographs", quiet)
     rated = pooled_features(model, spec, data.rated, "features: rated images", quiet)
     labels = torch.from_numpy(data.synth_has_artifact.astype(np.float32))
     history = fit_artifact_head(model.artifact_head, synth, labels, photos, rated, data.ratings, options)
-    with torch.inference_mode():
+    held = pooled_features(model, spec, threshold_photos, "features: threshold photographs", quiet)
+    with torch.no_grad():
         synth_probability = torch.sigmoid(model.artifact_head(synth)[:, 0]).numpy()
-        held = pooled_features(model, spec, threshold_photos, "features: threshold photographs", quiet)
-        class_logits = model.log_scale.exp() * (model.image_embedding(held) @ model.text_embeddings.t()) \
-            + model.class_bias
-        photo_class = torch.sigmoid(class_logits).numpy()
         photo_artifact = torch.sigmoid(model.artifact_head(held)[:, 0]).numpy()
+    synth_class, photo_class = class_probabilities(model, synth), class_probabilities(model, held)
     thresholds = config["thresholds"]
     synth_best = best_f1_threshold(data.synth_has_artifact, synth_probability)
     thresholds["artifact"] = quantile_threshold(photo_artifact, options.photo_quantile, synth_best)
     for label in config["labels"]:
         if label["key"] in config["trained_classes"]:
-            key = label["key"]
-            thresholds["classes"][key] = quantile_threshold(photo_class[:, label["index"]],
-                                                            options.class_quantile, thresholds["classes"][key])
-    return {"loss": history, "synth_best_f1_threshold": synth_best,
+            index = label["index"]
+            best = best_f1_threshold(data.synth_classes[:, index], synth_class[:, index])
+            thresholds["classes"][label["key"]] = quantile_threshold(photo_class[:, index], options.class_quantile, best)
+    return {"loss": history, "synth_best_f1_threshold": synth_best, "input_size": spec.height,
             "photos_fit": len(fit_photos), "photos_thresholds": len(threshold_photos),
             "thresholds": thresholds}
 

@@ -37,6 +37,9 @@ from artifactsdk.models.checkpoint import SHIPPED_WEIGHTS
 TRAIN_SEED, TRAIN_COUNT, HELDOUT_SEED, HELDOUT_COUNT, SIZE = 1, 4000, 1000, 500, 512
 CAMERA_EFFECTS, NEGATIVE_FRACTION = 0.4, 0.35
 RATINGS_HELDOUT_FRACTION = 0.35  # of the prompts; their images are never used for tuning
+CLASSIFIER_RUN_SIZE = 512  # trained on 256 crops, run (and its image score fitted) at 512
+# Fewer denoising steps, more artifacts: the rated set's groups of the same generator.
+WORSE_GROUPS = ("midjourney_lowstep:midjourney_normal", "sd1.5_lowstep:sd1.5_normal")
 SEGMENTER_ARGS = ["--epochs", "5", "--batch-size", "8", "--crop", "256", "--input-size", "512", "--lr", "1e-3",
                   "--threads", "2"]
 CLASSIFIER_ARGS = ["--epochs", "3", "--batch-size", "16", "--crop", "256", "--lr", "1e-3", "--threads", "2"]
@@ -116,7 +119,9 @@ def main(work: Path, photos: Path, heldout_photos: Path, ratings: Path, ship_to:
     train_ratings, heldout_ratings = split_ratings(ratings, work)
     subprocess.run(cli("tune", "--checkpoint", str(work), "--data", str(data), "--photos", str(photos),
                        "--mos-csv", str(train_ratings), "--images", str(ratings / "images"),
-                       "--out", str(work / "tuned"), "--seed", str(TRAIN_SEED), "--quiet"), check=True)
+                       "--out", str(work / "tuned"), "--seed", str(TRAIN_SEED),
+                       "--classifier-input", str(CLASSIFIER_RUN_SIZE),
+                       *[arg for pair in WORSE_GROUPS for arg in ("--worse-group", pair)], "--quiet"), check=True)
     click.echo(f"tuned on real images after {time.perf_counter() - started:.0f}s")
     for name, _ in stages:
         ship(work / "tuned" / name, ship_to / name)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -26,19 +27,28 @@ from artifactsdk.errors import ArtifactSDKError
 @click.option("--mos-column", default="mos_quality", show_default=True)
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder: classifier/, segmenter/ and tuning.json.")
-@click.option("--synth-count", default=2000, show_default=True, type=click.IntRange(min=10),
-              help="How many synthetic images keep the head tied to the synthetic labels.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--val-fraction", default=0.1, show_default=True, type=click.FloatRange(0, 0.5, min_open=True),
+              help="The share of --data the trainer held out (with the same --seed): those images tie the "
+                   "head to the synthetic labels and set the class thresholds.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="The seed the models were trained with (it picks the same validation split).")
+@click.option("--classifier-input", type=click.IntRange(min=32), default=None,
+              help="Run the classifier at this input side from now on (default: as trained).")
+@click.option("--worse-group", "worse_groups", multiple=True, metavar="WORSE:BETTER",
+              help="Rank every rated image of group WORSE above (more artifact than) every image of group "
+                   "BETTER, e.g. sd1.5_lowstep:sd1.5_normal (groups: file name without _NNN). Repeatable.")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(min=1), help="Torch CPU threads.")
 @click.option("--quiet", is_flag=True, help="No progress and no summary.")
 def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, images: Path, mos_column: str,
-         out: Path, synth_count: int, seed: int, threads: int, quiet: bool) -> None:
+         out: Path, val_fraction: float, seed: int, classifier_input: int | None, worse_groups: tuple[str, ...],
+         threads: int, quiet: bool) -> None:
     """Fit the image-level artifact score on rated images and raise the thresholds to
     what clean photographs reach."""
     import numpy as np
     import torch
 
     from artifactsdk.models import load_checkpoint, save_checkpoint
+    from artifactsdk.training.arrays import class_targets, split_indices
     from artifactsdk.training.datasets import open_dataset
     from artifactsdk.training.image_score import (RealImages, TuningOptions, read_images, tune_classifier,
                                                   tune_segmenter)
@@ -47,22 +57,31 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
     torch.set_num_threads(threads)
     if out.resolve() == checkpoint.resolve():
         raise click.BadParameter("must differ from --checkpoint (inputs are never overwritten)", param_hint="--out")
+    order = [tuple(pair.split(":")) for pair in worse_groups]
+    if any(len(pair) != 2 or not all(pair) for pair in order):
+        raise click.BadParameter(f"expected WORSE:BETTER group names, got {list(worse_groups)}", param_hint="--worse-group")
     try:
         ratings = read_ratings(mos_csv, mos_column)
         present = [r for r in ratings if (images / r.name).is_file()]
         if not present:
             raise click.ClickException(f"none of the {len(ratings)} images named in {mos_csv} is in {images}")
+        groups = {r.group for r in present}
+        unknown = sorted({g for pair in order for g in pair} - groups)
+        if unknown:
+            raise click.BadParameter(f"no rated image is in group(s) {unknown}; groups: {sorted(groups)}",
+                                     param_hint="--worse-group")
         synth = open_dataset(data)
-        picks = np.random.default_rng(seed).permutation(len(synth))[:synth_count]
         skipped: list[str] = []
-        synth_samples = [synth[int(i)] for i in picks]
+        synth_samples = [synth[int(i)] for i in split_indices(len(synth), val_fraction, seed)[1]]
+        targets = [class_targets(sample) for sample in synth_samples]
         real = RealImages(
             synth=[s.image for s in synth_samples],
-            synth_has_artifact=np.array([float(bool(s.annotations)) for s in synth_samples]),
+            synth_has_artifact=np.array([has for _, _, has in targets]),
+            synth_classes=np.stack([classes for classes, _, _ in targets]),
             photos=read_images([p for folder in photos for p in image_files(folder)], "photographs", quiet, skipped),
             rated=read_images([images / r.name for r in present], "rated images", quiet, skipped),
             ratings=present, skipped=skipped)
-        options = TuningOptions(seed=seed)
+        options = TuningOptions(seed=seed, input_size=classifier_input, worse_groups=tuple(order))
         report = {"skipped": skipped, "rated_images": len(present), "synth_images": len(synth_samples)}
         classifier, classifier_config = load_checkpoint(checkpoint / "classifier")
         report["classifier"] = tune_classifier(classifier, classifier_config, real, options, quiet)
@@ -73,7 +92,7 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
     for name, model, config in (("classifier", classifier, classifier_config),
                                 ("segmenter", segmenter, segmenter_config)):
         config.pop("format_version", None)
-        config["tuning"] = {"options": options.__dict__, "mos_csv": mos_csv.name, "photos": [p.name for p in photos]}
+        config["tuning"] = {"options": asdict(options), "mos_csv": mos_csv.name, "photos": [p.name for p in photos]}
         save_checkpoint(model, config, out / name)
     (out / "tuning.json").write_text(json.dumps(report, indent=2) + "\n")
     if not quiet:

@@ -13,7 +13,8 @@ from scipy import ndimage, stats
 from artifactsdk.cli import main
 from artifactsdk.errors import DatasetError
 from artifactsdk.models import SHIPPED_WEIGHTS
-from artifactsdk.training.image_score import TuningOptions, fit_artifact_head, quantile_threshold, ranking_pairs
+from artifactsdk.training.image_score import (TuningOptions, fit_artifact_head, group_order_pairs, quantile_threshold,
+                                              ranking_pairs)
 from artifactsdk.training.real_data import RatedImage, read_ratings, split_by_prompt, write_ratings
 from artifactsdk.training.synth.scenes import procedural_scene
 
@@ -37,6 +38,13 @@ def test_ratings_round_trip_and_a_missing_column_is_named(tmp_path):
     assert [(r.name, r.mos, r.group) for r in back] == [(r.name, r.mos, r.group) for r in rated(6)]
     with pytest.raises(DatasetError, match="'quality'"):
         read_ratings(path, mos_column="quality")
+
+
+def test_group_order_pairs_put_every_worse_image_above_every_better_one():
+    ratings = [RatedImage("low_1", "", 3.0, "low"), RatedImage("norm_1", "", 2.0, "norm"),
+               RatedImage("low_2", "", 1.0, "low"), RatedImage("other_1", "", 1.0, "other")]
+    worse, better = group_order_pairs(ratings, TuningOptions(worse_groups=(("low", "norm"),)))
+    assert sorted(zip(worse.tolist(), better.tolist())) == [(0, 1), (2, 1)]
 
 
 def test_ranking_pairs_order_worse_before_better_and_weigh_same_group_pairs():
@@ -92,28 +100,38 @@ def tiny_real(tmp_path_factory):
     for i in range(8):
         scene = procedural_scene(rng, 96)[0].astype(np.float32)
         blurred = ndimage.gaussian_filter(scene, (i, i, 0)).astype(np.uint8)
-        Image.fromarray(blurred).save(root / "rated" / f"gen_{i:03d}.png")
-        rows.append(RatedImage(f"gen_{i:03d}.png", f"prompt {i}", 5.0 - 0.6 * i, "gen"))
+        group = "blurry" if i >= 4 else "sharp"
+        Image.fromarray(blurred).save(root / "rated" / f"{group}_{i:03d}.png")
+        rows.append(RatedImage(f"{group}_{i:03d}.png", f"prompt {i}", 5.0 - 0.6 * i, group))
     write_ratings(root / "mos.csv", rows)
     return root
 
 
-def test_tune_writes_tuned_checkpoints_with_thresholds_no_lower_than_trained(tiny_real, tmp_path):
+def test_tune_writes_tuned_checkpoints_with_thresholds_no_lower_than_their_floors(tiny_real, tmp_path):
     out = tmp_path / "tuned"
     result = CliRunner().invoke(main, [
         "tune", "--checkpoint", str(SHIPPED_WEIGHTS), "--data", str(tiny_real / "synth"),
         "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
-        "--images", str(tiny_real / "rated"), "--out", str(out), "--synth-count", "10", "--threads", "1", "--quiet"])
+        "--images", str(tiny_real / "rated"), "--out", str(out), "--val-fraction", "0.5", "--threads", "1",
+        "--classifier-input", "128", "--worse-group", "blurry:sharp", "--quiet"])
     assert result.exit_code == 0, result.output
     report = json.loads((out / "tuning.json").read_text())
-    assert report["rated_images"] == 8 and report["synth_images"] == 8 and not report["skipped"]
-    for name in ("classifier", "segmenter"):
-        trained = json.loads((SHIPPED_WEIGHTS / name / "config.json").read_text())["thresholds"]
-        tuned = json.loads((out / name / "config.json").read_text())["thresholds"]
-        for key, value in tuned.items():
-            if key != "classes":
-                assert value >= trained[key] - 1e-9
-        assert "tuning" in json.loads((out / name / "config.json").read_text())
+    assert report["rated_images"] == 8 and report["synth_images"] == 4 and not report["skipped"]
+    classifier = json.loads((out / "classifier" / "config.json").read_text())
+    assert classifier["input"]["height"] == classifier["input"]["width"] == 128
+    assert classifier["thresholds"]["artifact"] >= report["classifier"]["synth_best_f1_threshold"]
+    assert classifier["tuning"]["options"]["worse_groups"] == [["blurry", "sharp"]]
+    trained = json.loads((SHIPPED_WEIGHTS / "segmenter" / "config.json").read_text())["thresholds"]
+    tuned = json.loads((out / "segmenter" / "config.json").read_text())["thresholds"]
+    assert tuned["pixel"] >= trained["pixel"] and tuned["image"] >= trained["image"]
+
+
+def test_an_unknown_group_in_worse_group_is_refused(tiny_real, tmp_path):
+    result = CliRunner().invoke(main, [
+        "tune", "--checkpoint", str(SHIPPED_WEIGHTS), "--data", str(tiny_real / "synth"),
+        "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
+        "--images", str(tiny_real / "rated"), "--out", str(tmp_path / "o"), "--worse-group", "blurry:nope"])
+    assert result.exit_code == 2 and "nope" in result.output
 
 
 def test_tune_refuses_to_write_over_its_input(tiny_real):
