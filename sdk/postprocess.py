@@ -20,7 +20,8 @@ DEFAULT_THRESHOLDS = {"pixel": 0.5, "image": 0.5, "artifact": 0.5, "class": 0.5,
                       "decision": 0.5}
 MIN_REGION_FRACTION = 0.002  # smaller components are noise, not regions
 # The segmenter's image-level score, as its trainer defines it (source.config.image_score):
-# the mean of the top 1 % of pixel probabilities, robust to a few stray pixels.
+# the mean of the top 1 % of pixel probabilities, robust to a few stray pixels; its
+# optional "weight" is its share in artifact_score next to the classifier's (1).
 DEFAULT_IMAGE_SCORE = {"method": "top_fraction_mean", "top_fraction": 0.01}
 
 
@@ -84,17 +85,27 @@ def calibrated(probability: float, threshold: float) -> float:
 
 def artifact_score(classifier_probability: float | None, segmenter_map: np.ndarray | None,
                    image_score: dict | None = None, thresholds: dict | None = None) -> float:
-    """Image-level score in [0, 1], 0.5 = at the models' thresholds: the mean of the
-    classifier's image probability and the segmenter's image score (segmenter_image_score),
-    each first calibrated against its own threshold ("artifact" and "image"); either
-    alone when only one model ran."""
+    """Image-level score in [0, 1], 0.5 = at the models' thresholds (combine_scores of the
+    classifier's image probability and the segmenter's image score of ``segmenter_map``)."""
+    segmenter_score = None if segmenter_map is None else segmenter_image_score(segmenter_map, image_score)
+    return combine_scores(classifier_probability, segmenter_score, image_score, thresholds)
+
+
+def combine_scores(classifier_probability: float | None, segmenter_score: float | None,
+                   image_score: dict | None = None, thresholds: dict | None = None) -> float:
+    """The weighted mean of the classifier's image probability (weight 1) and the
+    segmenter's image score (weight ``image_score["weight"]``, default 1, chosen by the
+    tuning on rated images), each first calibrated against its own threshold ("artifact"
+    and "image"); either alone when only one model ran."""
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    parts = []
+    parts, weights = [], []
     if classifier_probability is not None:
         parts.append(calibrated(classifier_probability, limits["artifact"]))
-    if segmenter_map is not None:
-        parts.append(calibrated(segmenter_image_score(segmenter_map, image_score), limits["image"]))
-    return float(np.mean(parts)) if parts else 0.0
+        weights.append(1.0)
+    if segmenter_score is not None:
+        parts.append(calibrated(segmenter_score, limits["image"]))
+        weights.append(float((image_score or DEFAULT_IMAGE_SCORE).get("weight", 1.0)) if parts[:-1] else 1.0)
+    return float(np.average(parts, weights=weights)) if parts else 0.0
 
 
 # -- connected components ------------------------------------------------------------------

@@ -17,28 +17,36 @@ clean real photographs. This stage, run after training:
    and per-class thresholds to a high quantile of their scores on photographs, the
    segmenter's image threshold likewise, and its pixel threshold until the mean
    detected area on photographs is small. A threshold is never lowered below the value
-   its trainer tuned on synthetic validation data.
+   tuned on synthetic validation data;
+3. chooses the segmenter's weight in artifact_score (next to the classifier's 1) that
+   ranks the rated images best, with the classifier's scores taken out of fold.
 Photographs are split in two: one half trains the head, the other sets the thresholds.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import stats
 
 from artifactsdk.errors import DatasetError
 from artifactsdk.metrics import best_f1_threshold
-from artifactsdk.postprocess import segmenter_image_score
+from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE, combine_scores, segmenter_image_score
 from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
 from artifactsdk.progress import Progress
 from artifactsdk.training.datasets import read_rgb
 from artifactsdk.training.predict import SegmenterPredictor
 from artifactsdk.training.real_data import RatedImage
+
+
+SEGMENTER_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,21 @@ def quantile_threshold(scores: np.ndarray, quantile: float, floor: float) -> flo
     return float(max(floor, np.quantile(scores, quantile))) if len(scores) else floor
 
 
+def out_of_fold_probability(head: torch.nn.Linear, fit, rated: torch.Tensor,
+                            ratings: list[RatedImage]) -> np.ndarray:
+    """Each rated image's artifact probability from a head fitted without it (two folds,
+    alternate images), so choices made on these scores are not fooled by the fit."""
+    fold = np.arange(len(ratings)) % 2
+    probability = np.zeros(len(ratings), np.float32)
+    for k in (0, 1):
+        fitted = copy.deepcopy(head)
+        train = np.flatnonzero(fold != k)
+        fit(fitted, rated=rated[train], ratings=[ratings[i] for i in train])
+        with torch.no_grad():
+            probability[fold == k] = torch.sigmoid(fitted(rated[fold == k])[:, 0]).numpy()
+    return probability
+
+
 def class_probabilities(model: torch.nn.Module, features: torch.Tensor) -> np.ndarray:
     """The classifier's per-class probabilities from its pooled features."""
     with torch.no_grad():
@@ -177,7 +200,9 @@ def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, opti
     photos = pooled_features(model, spec, fit_photos, "features: photographs", quiet)
     rated = pooled_features(model, spec, data.rated, "features: rated images", quiet)
     labels = torch.from_numpy(data.synth_has_artifact.astype(np.float32))
-    history = fit_artifact_head(model.artifact_head, synth, labels, photos, rated, data.ratings, options)
+    fit = partial(fit_artifact_head, synth=synth, synth_labels=labels, photos=photos, options=options)
+    rated_probability = out_of_fold_probability(model.artifact_head, fit, rated, data.ratings)
+    history = fit(model.artifact_head, rated=rated, ratings=data.ratings)
     held = pooled_features(model, spec, threshold_photos, "features: threshold photographs", quiet)
     with torch.no_grad():
         synth_probability = torch.sigmoid(model.artifact_head(synth)[:, 0]).numpy()
@@ -193,24 +218,56 @@ def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, opti
             thresholds["classes"][label["key"]] = quantile_threshold(photo_class[:, index], options.class_quantile, best)
     return {"loss": history, "synth_best_f1_threshold": synth_best, "input_size": spec.height,
             "photos_fit": len(fit_photos), "photos_thresholds": len(threshold_photos),
-            "thresholds": thresholds}
+            "thresholds": thresholds, "rated_probability": rated_probability}
+
+
+def segmenter_image_scores(model: torch.nn.Module, config: dict, images: list[np.ndarray], label: str,
+                           quiet: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(image score per image, a sample of every 16th pixel probability of all images)."""
+    predict = SegmenterPredictor(model, InputSpec.from_manifest(config["input"]))
+    samples, scores = [], []
+    with Progress(label, len(images), quiet) as progress:
+        for image in images:
+            probability = predict(image)
+            scores.append(segmenter_image_score(probability, config.get("image_score")))
+            samples.append(probability[::4, ::4].ravel())
+            progress.advance()
+    return np.asarray(scores), np.concatenate(samples)
 
 
 def tune_segmenter(model: torch.nn.Module, config: dict, photos: list[np.ndarray], options: TuningOptions,
                    quiet: bool) -> dict:
     """Raise the pixel threshold until the mean detected area on clean photographs is at
     most ``max_clean_area``, and the image threshold to the photographs' quantile."""
-    predict = SegmenterPredictor(model, InputSpec.from_manifest(config["input"]))
-    samples, image_scores = [], []
-    with Progress("segmenter on photographs", len(photos), quiet) as progress:
-        for photo in photos:
-            probability = predict(photo)
-            image_scores.append(segmenter_image_score(probability, config.get("image_score")))
-            samples.append(probability[::4, ::4].ravel())  # every 16th pixel is plenty for a quantile
-            progress.advance()
-    pixels = np.concatenate(samples)
+    image_scores, pixels = segmenter_image_scores(model, config, photos, "segmenter on photographs", quiet)
     thresholds = config["thresholds"]
     thresholds["pixel"] = quantile_threshold(pixels, 1 - options.max_clean_area, thresholds["pixel"])
-    thresholds["image"] = quantile_threshold(np.asarray(image_scores), options.photo_quantile, thresholds["image"])
+    thresholds["image"] = quantile_threshold(image_scores, options.photo_quantile, thresholds["image"])
     return {"photos": len(photos), "thresholds": thresholds,
             "mean_area_at_pixel_threshold": float(np.mean(pixels >= thresholds["pixel"]))}
+
+
+def ranking_quality(scores: np.ndarray, ratings: list[RatedImage]) -> float:
+    """Spearman of -score with MOS plus the mean within-group Spearman (groups of 5 or more)."""
+    mos = np.array([r.mos for r in ratings])
+    groups = np.array([r.group for r in ratings])
+    overall = stats.spearmanr(-scores, mos).statistic
+    within = [stats.spearmanr(-scores[groups == g], mos[groups == g]).statistic
+              for g in np.unique(groups) if (groups == g).sum() >= 5]
+    return float(np.nan_to_num(overall) + (np.nanmean(within) if within else 0.0))
+
+
+def choose_segmenter_weight(classifier_probability: np.ndarray, classifier_threshold: float,
+                            segmenter_scores: np.ndarray, segmenter_threshold: float,
+                            ratings: list[RatedImage], candidates=SEGMENTER_WEIGHTS) -> dict:
+    """The segmenter's share in artifact_score that ranks the rated images best, computed
+    exactly as the runtime combines the two models."""
+    quality = {}
+    for weight in candidates:
+        method = {**DEFAULT_IMAGE_SCORE, "weight": weight}
+        limits = {"artifact": classifier_threshold, "image": segmenter_threshold}
+        scores = np.array([combine_scores(float(c), float(s), method, limits)
+                           for c, s in zip(classifier_probability, segmenter_scores)])
+        quality[weight] = ranking_quality(scores, ratings)
+    best = max(quality, key=quality.get)
+    return {"weight": best, "ranking_quality": {str(k): round(v, 4) for k, v in quality.items()}}

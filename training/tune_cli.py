@@ -50,8 +50,9 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
     from artifactsdk.models import load_checkpoint, save_checkpoint
     from artifactsdk.training.arrays import class_targets, split_indices
     from artifactsdk.training.datasets import open_dataset
-    from artifactsdk.training.image_score import (RealImages, TuningOptions, read_images, tune_classifier,
-                                                  tune_segmenter)
+    from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE
+    from artifactsdk.training.image_score import (RealImages, TuningOptions, choose_segmenter_weight, read_images,
+                                                  segmenter_image_scores, tune_classifier, tune_segmenter)
     from artifactsdk.training.real_data import image_files, read_ratings
 
     torch.set_num_threads(threads)
@@ -87,6 +88,14 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
         report["classifier"] = tune_classifier(classifier, classifier_config, real, options, quiet)
         segmenter, segmenter_config = load_checkpoint(checkpoint / "segmenter")
         report["segmenter"] = tune_segmenter(segmenter, segmenter_config, real.photos[1::2], options, quiet)
+        rated_scores, _ = segmenter_image_scores(segmenter, segmenter_config, real.rated, "segmenter on rated images",
+                                                 quiet)
+        choice = choose_segmenter_weight(report["classifier"].pop("rated_probability"),
+                                         classifier_config["thresholds"]["artifact"], rated_scores,
+                                         segmenter_config["thresholds"]["image"], present)
+        segmenter_config["image_score"] = {**segmenter_config.get("image_score", DEFAULT_IMAGE_SCORE),
+                                           "weight": choice["weight"]}
+        report["segmenter"]["image_score_weight"] = choice
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     for name, model, config in (("classifier", classifier, classifier_config),
@@ -98,4 +107,5 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
     if not quiet:
         click.echo(json.dumps({"classifier": report["classifier"]["thresholds"],
                                "segmenter": report["segmenter"]["thresholds"],
+                               "segmenter_weight": report["segmenter"]["image_score_weight"],
                                "skipped": len(skipped)}, indent=2))

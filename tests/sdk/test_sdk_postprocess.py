@@ -80,6 +80,15 @@ def test_classifier_probabilities_and_the_image_score():
     assert artifact_score(None, np.zeros((4, 4))) == 0.0
 
 
+def test_the_segmenter_weight_sets_its_share_of_the_artifact_score():
+    peaked = np.zeros((20, 20), np.float32)
+    peaked[:2, :2] = 1.0  # image score 1.0
+    method = {"method": "top_fraction_mean", "top_fraction": 0.01, "weight": 0.25}
+    assert artifact_score(0.2, peaked, method) == pytest.approx((0.2 + 0.25 * 1.0) / 1.25)
+    assert artifact_score(0.2, peaked, {**method, "weight": 0.0}) == pytest.approx(0.2)
+    assert artifact_score(None, peaked, {**method, "weight": 0.0}) == pytest.approx(1.0)  # alone, it counts whole
+
+
 def test_upsample_reaches_the_image_size():
     assert upsample(np.ones((4, 8), np.float32), (80, 40)).shape == (40, 80)
 

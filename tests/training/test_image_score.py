@@ -13,8 +13,8 @@ from scipy import ndimage, stats
 from artifactsdk.cli import main
 from artifactsdk.errors import DatasetError
 from artifactsdk.models import SHIPPED_WEIGHTS
-from artifactsdk.training.image_score import (TuningOptions, fit_artifact_head, group_order_pairs, quantile_threshold,
-                                              ranking_pairs)
+from artifactsdk.training.image_score import (SEGMENTER_WEIGHTS, TuningOptions, choose_segmenter_weight,
+                                              fit_artifact_head, group_order_pairs, quantile_threshold, ranking_pairs)
 from artifactsdk.training.real_data import RatedImage, read_ratings, split_by_prompt, write_ratings
 from artifactsdk.training.synth.scenes import procedural_scene
 
@@ -124,6 +124,17 @@ def test_tune_writes_tuned_checkpoints_with_thresholds_no_lower_than_their_floor
     trained = json.loads((SHIPPED_WEIGHTS / "segmenter" / "config.json").read_text())["thresholds"]
     tuned = json.loads((out / "segmenter" / "config.json").read_text())["thresholds"]
     assert tuned["pixel"] >= trained["pixel"] and tuned["image"] >= trained["image"]
+    weight = json.loads((out / "segmenter" / "config.json").read_text())["image_score"]["weight"]
+    assert weight == report["segmenter"]["image_score_weight"]["weight"] in SEGMENTER_WEIGHTS
+
+
+def test_the_segmenter_weight_is_the_one_that_ranks_the_rated_images_best():
+    mos = np.linspace(0, 5, 40)
+    ratings = [RatedImage(f"g{i % 2}_{i}", "", float(m), f"g{i % 2}") for i, m in enumerate(mos)]
+    noise = np.random.default_rng(0).uniform(0, 1, 40)
+    informative = 1 / (1 + np.exp(mos - 2.5))  # falls with MOS: a good artifact score
+    assert choose_segmenter_weight(noise, 0.5, informative, 0.5, ratings)["weight"] == 1.0
+    assert choose_segmenter_weight(informative, 0.5, noise, 0.5, ratings)["weight"] == 0.0
 
 
 def test_an_unknown_group_in_worse_group_is_refused(tiny_real, tmp_path):
