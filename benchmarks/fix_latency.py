@@ -2,7 +2,7 @@
 the zoom-in pipeline (python -m artifactsdk.benchmarks.fix_latency --data DIR).
 
 Regions come from the dataset's true masks (the repair alone), or, with --bundle, from the
-detector (the whole `Detector.fix`: detect, repair, detect again). Warm-up calls are
+detector (the whole `fix_image`: detect, repair, detect again). Warm-up calls are
 excluded; each image is timed several times; statistics pool all timed calls.
 """
 
@@ -48,7 +48,7 @@ def pick_images(data: Path, count: int, size: int = 512) -> list[tuple[str, np.n
 @click.option("--threads", default="1,2", show_default=True, help="torch CPU thread counts to time, comma-separated.")
 @click.option("--runs", default=3, show_default=True, type=click.IntRange(1), help="Timed calls per image.")
 @click.option("--warmup", default=1, show_default=True, type=click.IntRange(0), help="Untimed calls per image.")
-@click.option("--bundle", default=None, help="Time Detector.fix with this bundle instead of the repair alone.")
+@click.option("--bundle", default=None, help="Time fix_image with this bundle instead of the repair alone.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def main(data, count, inpainter, threads, runs, warmup, bundle, json_path):
     import torch
@@ -79,8 +79,8 @@ def main(data, count, inpainter, threads, runs, warmup, bundle, json_path):
                      "under_target": stats.p50_ms / 1e3 < TARGET_SECONDS})
         click.echo(f"{painter.name} threads={thread_count}: median {stats.p50_ms / 1e3:.3f} s, "
                    f"p90 {stats.p90_ms / 1e3:.3f} s, max {stats.max_ms / 1e3:.3f} s over {stats.runs} calls "
-                   f"({len(images)} images, {'Detector.fix' if detector else 'repair only'})", err=True)
-    report = {"what": "Detector.fix" if detector else "repair (true regions)", "inpainter": painter.name,
+                   f"({len(images)} images, {'fix_image' if detector else 'repair only'})", err=True)
+    report = {"what": "fix_image" if detector else "repair (true regions)", "inpainter": painter.name,
               "images": [name for name, _, _ in images], "policy": policy.to_dict(), "results": rows,
               "target_seconds": TARGET_SECONDS,
               "environment": bench_environment(max(r["threads"] for r in rows), [], load_at_start)}

@@ -17,9 +17,11 @@ from typing import Iterator, Protocol
 import numpy as np
 
 from artifactsdk.errors import ArtifactSDKError, DatasetError
-from artifactsdk.training.datasets import IMAGE_SUFFIXES
+from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.progress import Progress
 
+DEFAULT_CALIB_COUNT = 256
+DEFAULT_CALIB_SEED = 0
 
 
 class ImageSource(Protocol):

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.calibration.sources import DEFAULT_CALIB_COUNT, DEFAULT_CALIB_SEED
 from artifactsdk.errors import ArtifactSDKError, ExportError
+from artifactsdk.export.heldout import DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED
 from artifactsdk.export.sources.cli_options import source_options
 
 ROLES = ("segmenter", "classifier")
-DEFAULT_CALIB_COUNT = 256
-DEFAULT_CALIB_SEED = 0
-DEFAULT_EVAL_COUNT = 128
-DEFAULT_EVAL_SEED = 104729  # never a calibration or training seed of the shipped models
 
 
 def shipped_weights() -> Path:

@@ -10,6 +10,9 @@ from artifactsdk.calibration.sources import ImageSet, image_sha256, synthetic_sa
 from artifactsdk.errors import ExportError
 from artifactsdk.progress import Progress
 
+DEFAULT_EVAL_COUNT = 128
+DEFAULT_EVAL_SEED = 104729  # never a calibration or training seed of the shipped models
+
 
 @dataclass(frozen=True)
 class HeldOutSet:
@@ -38,9 +41,9 @@ def synthetic_heldout(count: int, seed: int, size: int, quiet: bool = True) -> H
 
 def folder_heldout(root: str | Path, quiet: bool = True) -> HeldOutSet:
     """Every sample of the dataset at `root` (synth output, PAL or SynArtifact-1K layout)."""
-    from artifactsdk.training.cli import load_samples
+    from artifactsdk.training.datasets import load_samples
 
-    samples = load_samples(Path(root), quiet)
+    samples = load_samples(root, quiet)
     if not samples:
         raise ExportError(f"the held-out dataset {root} is empty; the accuracy gate needs images.")
     return HeldOutSet(tuple(samples), f"folder:{Path(root).resolve().as_posix()}")

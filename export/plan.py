@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artifactsdk.calibration.ranges import CalibrationMethodSettings
+from artifactsdk.calibration.sources import (DEFAULT_CALIB_COUNT, DEFAULT_CALIB_SEED, FolderImages, SynthImages,
+                                             load_images)
 from artifactsdk.errors import ExportError
+from artifactsdk.export.heldout import (DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED, folder_heldout, require_disjoint,
+                                        synthetic_heldout)
 from artifactsdk.export.pipeline import ExportOptions, export_checkpoints
 from artifactsdk.export.quantize import Int8Settings
 
@@ -17,11 +21,11 @@ class DataPlan:
     """Calibration images (a folder, or synthetic with a seed) and the held-out set (the same choice)."""
 
     calib_dir: Path | None = None
-    calib_count: int = 256
-    calib_seed: int = 0
+    calib_count: int = DEFAULT_CALIB_COUNT
+    calib_seed: int = DEFAULT_CALIB_SEED
     eval_dir: Path | None = None
-    eval_count: int = 128
-    eval_seed: int = 104729
+    eval_count: int = DEFAULT_EVAL_COUNT
+    eval_seed: int = DEFAULT_EVAL_SEED
 
     def __post_init__(self):
         synthetic_both = self.calib_dir is None and self.eval_dir is None
@@ -36,15 +40,11 @@ class DataPlan:
             raise ExportError("--calib-synth and --eval-synth need at least one image.")
 
     def calibration_source(self, size: int):
-        from artifactsdk.calibration.sources import FolderImages, SynthImages
-
         if self.calib_dir is not None:
             return FolderImages(Path(self.calib_dir))
         return SynthImages(self.calib_count, self.calib_seed, size)
 
     def heldout(self, size: int, quiet: bool):
-        from artifactsdk.export.heldout import folder_heldout, synthetic_heldout
-
         if self.eval_dir is not None:
             return folder_heldout(self.eval_dir, quiet)
         return synthetic_heldout(self.eval_count, self.eval_seed, size, quiet)
@@ -101,8 +101,6 @@ def largest_input(checkpoints: dict) -> int:
 def run_plan(plan: ExportPlan, sources: dict | None = None) -> dict:
     """Run the export; return the written manifest. `sources` (role -> SourceModel from
     export/sources: Hugging Face, TorchScript) take the place of native checkpoints."""
-    from artifactsdk.calibration.sources import load_images
-    from artifactsdk.export.heldout import require_disjoint
     from artifactsdk.export.sources.pipeline import export_sources, largest_source_input
 
     size = largest_source_input(sources) if sources else largest_input(plan.checkpoints)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from artifactsdk.errors import ArtifactSDKError, BundleError
-from artifactsdk.export.cli import DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED
+from artifactsdk.export.heldout import DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED
 
 
 @click.command("validate")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.cli_detect import OutputNames, collect_inputs
 from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.image_files import OutputNames, collect_inputs
 from artifactsdk.progress import Progress
 
 INPAINTER_HELP = "builtin | patchmatch | restorer | diffusion | telea | diffusers:DIR | torchscript:FILE"
@@ -45,20 +45,10 @@ def fix(paths, out_dir, inpainter, rounds, device, save_comparison, bundle, back
         raise click.ClickException(str(error)) from error
 
 
-def prepare_torch(device: str | None, threads: int | None) -> str:
-    """Check the fix extra before anything is loaded; set torch's CPU threads; resolve the device."""
-    from artifactsdk.fixing import dependencies
-
-    torch = dependencies.torch()
-    dependencies.cv2()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    return str(dependencies.resolve_device(device))
-
-
 def run_fix(paths, out_dir: Path, inpainter: str, rounds: int, device: str | None, save_comparison: bool,
             bundle: str, backend: str, threads: int | None, recursive: bool, quiet: bool) -> None:
     from artifactsdk.detector import Detector
+    from artifactsdk.fixing.dependencies import prepare_torch
     from artifactsdk.fixing.inpainters import get_inpainter
 
     torch_device = prepare_torch(device, threads)

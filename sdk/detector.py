@@ -170,14 +170,6 @@ class Detector:
         stages[role] = _ms_since(started)
         return outputs
 
-    def fix(self, image, detection: Detection | None = None, inpainter="builtin", rounds: int = 1,
-            device: str | None = None):
-        """Repaint the artifacts found in `image` with zoom-in inpainting (torch; the `fix` extra).
-        Returns artifactsdk.fixing.fix.FixResult: `.image` and the before/after `.record`."""
-        from artifactsdk.fixing.fix import fix_image
-
-        return fix_image(self, image, detection=detection, inpainter=inpainter, rounds=rounds, device=device)
-
     # -- description and lifecycle --------------------------------------------------------------
     def describe(self) -> dict:
         return {"bundle": str(self.bundle.root), "mode": self.mode, "thresholds": dict(self.thresholds),

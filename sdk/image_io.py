@@ -19,6 +19,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from artifactsdk.errors import ImageDecodeError, InvalidInputError
 
+# Files a folder contributes (detect, fix, dataset readers, calibration): what Pillow decodes here.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 DEFAULT_MAX_SIDE = 4096  # longer side after decoding; larger images are reduced
 MIN_SIDE = 32  # shorter side below this is upscaled so masks and overlays stay legible
 _WHITE = (255, 255, 255)

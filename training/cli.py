@@ -10,22 +10,6 @@ import click
 from artifactsdk.errors import ArtifactSDKError
 
 
-def load_samples(root: Path, quiet: bool, split: str | None = None) -> list:
-    """Every sample of a dataset folder (synthetic, PAL or SynArtifact-1K layout), decoded;
-    `split` as in training.datasets.open_dataset (e.g. PAL's images/test + labels/test)."""
-    from artifactsdk.training.datasets import open_dataset
-    from artifactsdk.progress import Progress
-
-    dataset = open_dataset(root, split)
-    progress = Progress(f"reading {root}", len(dataset), quiet)
-    samples = []
-    for index in range(len(dataset)):
-        samples.append(dataset[index])
-        progress.update(index + 1)
-    progress.close()
-    return samples
-
-
 @click.command("train")
 @click.argument("model", type=click.Choice(["segmenter", "classifier"]))
 @click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -63,6 +47,7 @@ def train(model: str, data: Path, out: Path, epochs: int, seed: int, batch_size:
     import torch
 
     from artifactsdk.training.arrays import classification_arrays, segmentation_arrays
+    from artifactsdk.training.datasets import load_samples
     from artifactsdk.training.train import TrainOptions, train_classifier, train_segmenter
 
     torch.set_num_threads(threads)

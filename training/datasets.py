@@ -18,8 +18,8 @@ from PIL import Image, UnidentifiedImageError
 
 from artifactsdk import taxonomy
 from artifactsdk.errors import DatasetError
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+from artifactsdk.image_io import IMAGE_SUFFIXES
+from artifactsdk.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,19 @@ def open_dataset(root: str | Path, split: str | None = None) -> _FileDataset:
         return PALDataset(root, split)
     raise DatasetError(f"{root}: not a dataset folder. Expected synth output (images/, labels/, "
                        "annotations/), SynArtifact-1K (data/sub_data_*/) or PAL (images/, labels/).")
+
+
+def load_samples(root: str | Path, quiet: bool, split: str | None = None) -> list[Sample]:
+    """Every sample of the dataset folder at `root` (any layout open_dataset reads), decoded,
+    with progress on a terminal unless `quiet`; `split` as in open_dataset."""
+    dataset = open_dataset(root, split)
+    progress = Progress(f"reading {root}", len(dataset), quiet)
+    samples = []
+    for index in range(len(dataset)):
+        samples.append(dataset[index])
+        progress.update(index + 1)
+    progress.close()
+    return samples
 
 
 def read_rgb(path: Path) -> np.ndarray:

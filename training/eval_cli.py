@@ -78,7 +78,7 @@ def dataset_metrics(checkpoints: tuple[Path, ...], data: Path, split: str | None
     import torch
 
     from artifactsdk.models import SHIPPED_WEIGHTS, load_checkpoint
-    from artifactsdk.training.cli import load_samples
+    from artifactsdk.training.datasets import load_samples
     from artifactsdk.training.evaluate import evaluate
     from artifactsdk.training.predict import predictor_for
 

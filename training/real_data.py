@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artifactsdk.errors import DatasetError
-from artifactsdk.training.datasets import IMAGE_SUFFIXES
+from artifactsdk.image_io import IMAGE_SUFFIXES
 
 _SUFFIX = re.compile(r"\.[A-Za-z][A-Za-z0-9]*$")  # ".jpg", but not the ".5" of "sd1.5"
 _TRAILING_NUMBER = re.compile(r"_\d+$")

@@ -31,6 +31,15 @@ def cv2() -> ModuleType:
     return require("cv2", package="opencv-python-headless")
 
 
+def prepare_torch(device: str | None, threads: int | None) -> str:
+    """Check the fix extra before anything is loaded; set torch's CPU threads; resolve the device."""
+    torch_module = torch()
+    cv2()
+    if threads is not None:
+        torch_module.set_num_threads(threads)
+    return str(resolve_device(device))
+
+
 def resolve_device(device: str | None):
     """'cpu', 'cuda', 'cuda:1' or None (= cuda when available, else cpu) -> torch.device."""
     torch_module = torch()

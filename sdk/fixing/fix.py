@@ -1,4 +1,4 @@
-"""Detect, repair, detect again: the loop behind `Detector.fix` and `artifactsdk fix`."""
+"""Detect, repair, detect again: the loop behind `fix_image` and `artifactsdk fix`."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ def test_validate_refuses_a_manifest_that_breaks_the_schema(bundles, tmp_path):
 
 def test_eval_scores_a_bundle_like_validate_does(bundles, tmp_path):
     from artifactsdk.export.bundle_eval import score_bundle
-    from artifactsdk.training.cli import load_samples
+    from artifactsdk.training.datasets import load_samples
     from artifactsdk.training.eval_cli import eval_command
     from artifactsdk.training.synth_cli import synth
 

@@ -1,4 +1,4 @@
-"""`artifactsdk fix` and `Detector.fix` end to end, with a real (tiny) bundle from the
+"""`artifactsdk fix` and `fix_image` end to end, with a real (tiny) bundle from the
 runtime tests: its segmenter marks strongly red pixels, so red squares painted on a
 smooth scene are artifacts the repair must remove."""
 
@@ -34,11 +34,12 @@ def is_red(image: np.ndarray) -> np.ndarray:
     return (image[..., 0] > 200) & (image[..., 1] < 60)
 
 
-def test_detector_fix_removes_what_it_found(bundle):
+def test_fix_image_removes_what_the_detector_found(bundle):
     from artifactsdk import Detector
+    from artifactsdk.fixing import fix_image
     detector = Detector.load(bundle, backend="ort-cpu")
     image = red_squares()
-    result = detector.fix(image, inpainter="telea", device="cpu")
+    result = fix_image(detector, image, inpainter="telea", device="cpu")
     assert result.record.area_before > 0.1
     assert result.record.area_after == 0.0
     assert result.before.regions and not result.after.regions

@@ -15,7 +15,7 @@ from scipy import ndimage, stats
 
 from artifactsdk.cli import main
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.training.cli import load_samples
+from artifactsdk.training.datasets import load_samples
 from artifactsdk.training.real_data import group_from_name
 from artifactsdk.training.real_eval import laplacian_variance, parse_auroc_split
 

@@ -1,4 +1,4 @@
-"""Inpainters behind one interface, and the names the CLI and `Detector.fix` accept:
+"""Inpainters behind one interface, and the names the CLI and `fix_image` accept:
 
 - ``builtin``: the default, chosen by measurement (see BUILTIN below);
 - ``restorer``: a small U-Net trained here on the synthetic engine's clean originals (torch);
