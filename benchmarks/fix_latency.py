@@ -24,7 +24,7 @@ TARGET_SECONDS = 2.0
 
 def pick_images(data: Path, count: int, size: int = 512) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """Up to `count` images of `size` whose true mask plans one to three regions."""
-    from artifactsdk.fixing.zoom_in import plan
+    from artifactsdk.rectify.zoom_in import plan
 
     picked = []
     for label in sorted((data / "labels").glob("*.png")):
@@ -53,9 +53,9 @@ def pick_images(data: Path, count: int, size: int = 512) -> list[tuple[str, np.n
 def main(data, count, inpainter, threads, runs, warmup, bundle, json_path):
     import torch
 
-    from artifactsdk.fixing.fix import fix_image
-    from artifactsdk.fixing.inpainters import get_inpainter
-    from artifactsdk.fixing.zoom_in import repair
+    from artifactsdk.rectify.fix import fix_image
+    from artifactsdk.rectify.inpainters import get_inpainter
+    from artifactsdk.rectify.zoom_in import repair
 
     load_at_start = load_average()
     painter = get_inpainter(inpainter)

@@ -23,8 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("artifactsdk.export.validate_cli:validate", "Re-check a bundle's hashes and accuracy."),
     "detect": ("artifactsdk.cli_detect:detect", "Find, name and outline artifacts in images."),
     "bench": ("artifactsdk.benchmarks.cli:bench", "Measure latency, throughput, memory and accuracy."),
-    "fix": ("artifactsdk.cli_fix:fix", "Repaint detected artifacts with zoom-in inpainting (torch)."),
-    "eval-fix": ("artifactsdk.fixing.eval_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),
+    "fix": ("artifactsdk.rectify.fix_cli:fix", "Repaint detected artifacts with zoom-in inpainting (torch)."),
+    "eval-fix": ("artifactsdk.rectify.eval_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),
     "build-engine": ("artifactsdk.export.build_engine_cli:build_engine", "Build TensorRT engines for a bundle (needs an NVIDIA GPU)."),
 }
 

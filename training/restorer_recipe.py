@@ -30,8 +30,8 @@ CROP = 128
 
 def window_triples(seed: int, index: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(image, hole, clean) at working size for every context window of one synthetic sample."""
-    from artifactsdk.fixing.inpainters.restorer import RestorerInpainter
-    from artifactsdk.fixing.zoom_in import plan, working_crops
+    from artifactsdk.rectify.inpainters.restorer import RestorerInpainter
+    from artifactsdk.rectify.zoom_in import plan, working_crops
     from artifactsdk.training.synth.engine import SynthConfig, generate_sample
 
     sample = generate_sample(seed, index, SynthConfig(size=512))
@@ -91,8 +91,8 @@ def train(triples, steps: int, batch: int, seed: int, out: Path, start: Path | N
           max_lr: float = 2e-3) -> None:
     import torch
 
-    from artifactsdk.fixing.inpainters.diffusion import harmonic_fill
-    from artifactsdk.fixing.inpainters.restorer import FILL_SWEEPS, build_network
+    from artifactsdk.rectify.inpainters.diffusion import harmonic_fill
+    from artifactsdk.rectify.inpainters.restorer import FILL_SWEEPS, build_network
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -135,7 +135,7 @@ def train(triples, steps: int, batch: int, seed: int, out: Path, start: Path | N
 def main(seed, count, steps, batch, workers, threads, pairs_path, out, start, max_lr):
     import torch
 
-    from artifactsdk.fixing.inpainters.restorer import WEIGHTS
+    from artifactsdk.rectify.inpainters.restorer import WEIGHTS
 
     torch.set_num_threads(threads)
     if pairs_path.is_file():

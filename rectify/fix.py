@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from artifactsdk.fixing.inpainters import Inpainter, get_inpainter
-from artifactsdk.fixing.zoom_in import RepairPass, ZoomInConfig, repair
+from artifactsdk.rectify.inpainters import Inpainter, get_inpainter
+from artifactsdk.rectify.zoom_in import RepairPass, ZoomInConfig, repair
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def fix_image(detector, image, detection=None, inpainter: str | Inpainter = "bui
     `rounds` rounds; in each, a window whose detected area did not shrink is put back as it
     was, and a round after the first is kept only if it shrinks the detected area.
     Regions are the detection's pixels over its own `pixel_threshold`."""
-    from artifactsdk.fixing.dependencies import resolve_device
+    from artifactsdk.rectify.dependencies import resolve_device
 
     started = time.perf_counter()
     if rounds < 1:

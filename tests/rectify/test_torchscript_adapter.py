@@ -4,8 +4,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from artifactsdk.errors import InvalidInputError  # noqa: E402
-from artifactsdk.fixing.inpainters import get_inpainter  # noqa: E402
-from artifactsdk.fixing.zoom_in import repair  # noqa: E402
+from artifactsdk.rectify.inpainters import get_inpainter  # noqa: E402
+from artifactsdk.rectify.zoom_in import repair  # noqa: E402
 
 
 class TinyLama(torch.nn.Module):

@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.fixing import dependencies
-from artifactsdk.fixing.inpainters.base import Inpainter, check_pair
-from artifactsdk.fixing.masks import Box, Component, binarize, components, dilate_component, feather, paint
-from artifactsdk.fixing.windows import context_window, merge
+from artifactsdk.rectify import dependencies
+from artifactsdk.rectify.inpainters.base import Inpainter, check_pair
+from artifactsdk.rectify.masks import Box, Component, binarize, components, dilate_component, feather, paint
+from artifactsdk.rectify.windows import context_window, merge
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@
 from __future__ import annotations
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.fixing.inpainters.base import Inpainter
-from artifactsdk.fixing.inpainters.diffusion import DiffusionInpainter
-from artifactsdk.fixing.inpainters.patchmatch import PatchMatchInpainter
-from artifactsdk.fixing.inpainters.restorer import RestorerInpainter
-from artifactsdk.fixing.inpainters.telea import TeleaInpainter
+from artifactsdk.rectify.inpainters.base import Inpainter
+from artifactsdk.rectify.inpainters.diffusion import DiffusionInpainter
+from artifactsdk.rectify.inpainters.patchmatch import PatchMatchInpainter
+from artifactsdk.rectify.inpainters.restorer import RestorerInpainter
+from artifactsdk.rectify.inpainters.telea import TeleaInpainter
 
 # Chosen by measurement: eval-fix --count 200 --inpainter patchmatch --inpainter diffusion on
 # held-out synthetic images (seed 90210, with clean originals), the second default bundle
@@ -54,9 +54,9 @@ def get_inpainter(spec: str | Inpainter) -> Inpainter:
         return _BY_NAME[kind]()
     if kind in _WITH_PATH and path:
         if kind == "diffusers":
-            from artifactsdk.fixing.inpainters.diffusers_pipeline import DiffusersInpainter
+            from artifactsdk.rectify.inpainters.diffusers_pipeline import DiffusersInpainter
             return DiffusersInpainter(path)
-        from artifactsdk.fixing.inpainters.torchscript import TorchScriptInpainter
+        from artifactsdk.rectify.inpainters.torchscript import TorchScriptInpainter
         return TorchScriptInpainter(path)
     raise InvalidInputError(f"unknown inpainter {spec!r}; expected one of: {', '.join(CHOICES)}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw, ImageFont
 
-from artifactsdk.fixing.fix import FixResult
+from artifactsdk.rectify.fix import FixResult
 
 
 def comparison_image(result: FixResult, gap: int = 8) -> Image.Image:

@@ -1,7 +1,7 @@
 import numpy as np
 
-from artifactsdk.fixing.masks import components, dilate_component, feather, paint
-from artifactsdk.fixing.windows import context_window, merge, overlap
+from artifactsdk.rectify.masks import components, dilate_component, feather, paint
+from artifactsdk.rectify.windows import context_window, merge, overlap
 
 
 def test_context_window_is_a_centred_square_of_the_box():

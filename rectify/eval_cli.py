@@ -35,8 +35,8 @@ TARGET_PSNR_GAIN = 3.0
 @click.option("--quiet", is_flag=True, help="No progress and no table.")
 def eval_fix(data, count, json_path, inpainters, baseline, regions, bundle, backend, device, threads, quiet):
     """Detected area and PSNR / SSIM inside the true regions, before vs after repair."""
-    from artifactsdk.fixing.dependencies import prepare_torch
-    from artifactsdk.fixing.evaluation import evaluate
+    from artifactsdk.rectify.dependencies import prepare_torch
+    from artifactsdk.rectify.evaluation import evaluate
 
     names = tuple(dict.fromkeys(inpainters + (() if baseline == "none" else (baseline,))))
     show = not quiet and sys.stderr.isatty()

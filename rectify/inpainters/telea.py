@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from artifactsdk.fixing import dependencies
-from artifactsdk.fixing.inpainters.base import Inpainter
+from artifactsdk.rectify import dependencies
+from artifactsdk.rectify.inpainters.base import Inpainter
 
 
 class TeleaInpainter(Inpainter):

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from artifactsdk.errors import BundleError
-from artifactsdk.fixing import dependencies
-from artifactsdk.fixing.inpainters.base import Inpainter
-from artifactsdk.fixing.inpainters.diffusion import harmonic_fill
-from artifactsdk.fixing.inpainters.padding import pad_to_multiple
-from artifactsdk.fixing.inpainters.tensors import to_image, to_tensors
+from artifactsdk.rectify import dependencies
+from artifactsdk.rectify.inpainters.base import Inpainter
+from artifactsdk.rectify.inpainters.diffusion import harmonic_fill
+from artifactsdk.rectify.inpainters.padding import pad_to_multiple
+from artifactsdk.rectify.inpainters.tensors import to_image, to_tensors
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "restorer.pt"
 WIDTHS = (16, 32, 64, 96)

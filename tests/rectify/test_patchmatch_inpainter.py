@@ -3,8 +3,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from artifactsdk.fixing.inpainters import get_inpainter  # noqa: E402
-from artifactsdk.fixing.inpainters.patchmatch import PatchMatchInpainter  # noqa: E402
+from artifactsdk.rectify.inpainters import get_inpainter  # noqa: E402
+from artifactsdk.rectify.inpainters.patchmatch import PatchMatchInpainter  # noqa: E402
 
 
 def stripes(size: int = 96) -> np.ndarray:

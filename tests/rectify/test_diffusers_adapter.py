@@ -9,7 +9,7 @@ diffusers = pytest.importorskip("diffusers")
 transformers = pytest.importorskip("transformers")
 
 from artifactsdk.errors import InvalidInputError  # noqa: E402
-from artifactsdk.fixing.inpainters import get_inpainter  # noqa: E402
+from artifactsdk.rectify.inpainters import get_inpainter  # noqa: E402
 
 
 def byte_level_tokenizer(folder):
@@ -77,7 +77,7 @@ def test_missing_diffusers_names_the_extra(tiny_pipeline_dir):
     import sys
     code = ("import sys; sys.modules['diffusers'] = None\n"
             "import numpy as np\n"
-            "from artifactsdk.fixing.inpainters import get_inpainter\n"
+            "from artifactsdk.rectify.inpainters import get_inpainter\n"
             f"painter = get_inpainter('diffusers:{tiny_pipeline_dir}')\n"
             "mask = np.zeros((16, 16), bool); mask[4:8, 4:8] = True\n"
             "painter.inpaint(np.zeros((16, 16, 3), np.uint8), mask, 'cpu')\n")

@@ -7,8 +7,8 @@ from PIL import Image
 
 from artifactsdk.cli import main
 from artifactsdk.errors import DatasetError
-from artifactsdk.fixing.evaluation import evaluate
-from artifactsdk.fixing.metrics import PSNR_CAP, region_psnr, region_ssim
+from artifactsdk.rectify.evaluation import evaluate
+from artifactsdk.rectify.metrics import PSNR_CAP, region_psnr, region_ssim
 from fixing_scenes import blob_mask, corrupt, smooth_scene
 
 

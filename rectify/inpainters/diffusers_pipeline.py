@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.fixing import dependencies
-from artifactsdk.fixing.inpainters.base import Inpainter
-from artifactsdk.fixing.inpainters.padding import pad_to_multiple
+from artifactsdk.rectify import dependencies
+from artifactsdk.rectify.inpainters.base import Inpainter
+from artifactsdk.rectify.inpainters.padding import pad_to_multiple
 
 DEFAULT_PROMPT = "a clean, natural, high quality photograph"
 DEFAULT_NEGATIVE = "artifacts, distorted, deformed, blurry, noise, text, watermark"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from artifactsdk.fixing.masks import Box
+from artifactsdk.rectify.masks import Box
 
 
 def context_window(box: Box, shape: tuple[int, int], context: float, min_side: int) -> Box:

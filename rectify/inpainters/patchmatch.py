@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from artifactsdk.fixing import dependencies
-from artifactsdk.fixing.inpainters.base import Inpainter
-from artifactsdk.fixing.inpainters.diffusion import harmonic_fill
-from artifactsdk.fixing.inpainters.tensors import to_image, to_tensors
+from artifactsdk.rectify import dependencies
+from artifactsdk.rectify.inpainters.base import Inpainter
+from artifactsdk.rectify.inpainters.diffusion import harmonic_fill
+from artifactsdk.rectify.inpainters.tensors import to_image, to_tensors
 
 EXHAUSTIVE_PAIRS = 4_000_000   # target x source patch pairs below which a level is searched exhaustively
 AXES = 16                      # search compares patches on this many principal axes

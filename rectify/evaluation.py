@@ -13,10 +13,10 @@ import numpy as np
 from PIL import Image
 
 from artifactsdk.errors import DatasetError, InvalidInputError
-from artifactsdk.fixing.fix import fix_image
-from artifactsdk.fixing.inpainters import get_inpainter
-from artifactsdk.fixing.metrics import region_psnr, region_ssim
-from artifactsdk.fixing.zoom_in import repair
+from artifactsdk.rectify.fix import fix_image
+from artifactsdk.rectify.inpainters import get_inpainter
+from artifactsdk.rectify.metrics import region_psnr, region_ssim
+from artifactsdk.rectify.zoom_in import repair
 
 REGION_SOURCES = ("detected", "truth")
 

@@ -48,8 +48,8 @@ def fix(paths, out_dir, inpainter, rounds, device, save_comparison, bundle, back
 def run_fix(paths, out_dir: Path, inpainter: str, rounds: int, device: str | None, save_comparison: bool,
             bundle: str, backend: str, threads: int | None, recursive: bool, quiet: bool) -> None:
     from artifactsdk.detector import Detector
-    from artifactsdk.fixing.dependencies import prepare_torch
-    from artifactsdk.fixing.inpainters import get_inpainter
+    from artifactsdk.rectify.dependencies import prepare_torch
+    from artifactsdk.rectify.inpainters import get_inpainter
 
     torch_device = prepare_torch(device, threads)
     painter = get_inpainter(inpainter)
@@ -81,8 +81,8 @@ def run_fix(paths, out_dir: Path, inpainter: str, rounds: int, device: str | Non
 def fix_one(detector, path: Path, stem: Path, painter, rounds: int, device: str, save_comparison: bool) -> dict:
     from PIL import Image
 
-    from artifactsdk.fixing.comparison import comparison_image
-    from artifactsdk.fixing.fix import fix_image
+    from artifactsdk.rectify.comparison import comparison_image
+    from artifactsdk.rectify.fix import fix_image
 
     result = fix_image(detector, path, inpainter=painter, rounds=rounds, device=device)
     output = stem.with_name(stem.name + ".png")

@@ -9,10 +9,10 @@ def run(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
-def test_importing_the_sdk_and_the_fixing_package_does_not_import_torch():
+def test_importing_the_sdk_and_the_rectify_package_does_not_import_torch():
     result = run(
-        "import sys, artifactsdk, artifactsdk.fixing, artifactsdk.fixing.fix, artifactsdk.fixing.zoom_in\n"
-        "import artifactsdk.fixing.inpainters, artifactsdk.cli_fix\n"
+        "import sys, artifactsdk, artifactsdk.rectify, artifactsdk.rectify.fix, artifactsdk.rectify.zoom_in\n"
+        "import artifactsdk.rectify.inpainters, artifactsdk.rectify.fix_cli\n"
         "import importlib.util\n"
         "if importlib.util.find_spec('artifactsdk.detector'): import artifactsdk.detector\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
@@ -27,8 +27,8 @@ def test_repair_without_torch_names_the_extra_to_install():
         "import sys; sys.modules['torch'] = None\n"
         "import numpy as np\n"
         "from artifactsdk.errors import MissingDependencyError\n"
-        "from artifactsdk.fixing.zoom_in import repair\n"
-        "from artifactsdk.fixing.inpainters import get_inpainter\n"
+        "from artifactsdk.rectify.zoom_in import repair\n"
+        "from artifactsdk.rectify.inpainters import get_inpainter\n"
         "image = np.zeros((64, 64, 3), np.uint8); mask = np.zeros((64, 64), bool); mask[20:30, 20:30] = True\n"
         "try:\n"
         "    repair(image, mask, get_inpainter('builtin'), None)\n"

@@ -4,9 +4,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from artifactsdk.errors import BundleError  # noqa: E402
-from artifactsdk.fixing.inpainters.restorer import WEIGHTS, RestorerInpainter, build_network  # noqa: E402
-from artifactsdk.fixing.metrics import region_psnr  # noqa: E402
-from artifactsdk.fixing.zoom_in import repair  # noqa: E402
+from artifactsdk.rectify.inpainters.restorer import WEIGHTS, RestorerInpainter, build_network  # noqa: E402
+from artifactsdk.rectify.metrics import region_psnr  # noqa: E402
+from artifactsdk.rectify.zoom_in import repair  # noqa: E402
 
 
 def test_the_shipped_weights_load_and_restore_a_darkened_region(scene):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from artifactsdk.fixing import dependencies
-from artifactsdk.fixing.inpainters.base import Inpainter
-from artifactsdk.fixing.inpainters.tensors import to_image, to_tensors
+from artifactsdk.rectify import dependencies
+from artifactsdk.rectify.inpainters.base import Inpainter
+from artifactsdk.rectify.inpainters.tensors import to_image, to_tensors
 
 
 class DiffusionInpainter(Inpainter):

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.fixing.fix import fix_image, undo_unimproved_windows
-from artifactsdk.fixing.inpainters.base import Inpainter
-from artifactsdk.fixing.zoom_in import RepairPass, WindowRepair
+from artifactsdk.rectify.fix import fix_image, undo_unimproved_windows
+from artifactsdk.rectify.inpainters.base import Inpainter
+from artifactsdk.rectify.zoom_in import RepairPass, WindowRepair
 
 from fixing_scenes import OracleDetector
 

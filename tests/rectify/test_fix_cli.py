@@ -36,7 +36,7 @@ def is_red(image: np.ndarray) -> np.ndarray:
 
 def test_fix_image_removes_what_the_detector_found(bundle):
     from artifactsdk import Detector
-    from artifactsdk.fixing import fix_image
+    from artifactsdk.rectify import fix_image
     detector = Detector.load(bundle, backend="ort-cpu")
     image = red_squares()
     result = fix_image(detector, image, inpainter="telea", device="cpu")

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.fixing.inpainters import get_inpainter
-from artifactsdk.fixing.inpainters.telea import TeleaInpainter
-from artifactsdk.fixing.masks import feather
-from artifactsdk.fixing.zoom_in import ZoomInConfig, repair
+from artifactsdk.rectify.inpainters import get_inpainter
+from artifactsdk.rectify.inpainters.telea import TeleaInpainter
+from artifactsdk.rectify.masks import feather
+from artifactsdk.rectify.zoom_in import ZoomInConfig, repair
 
 
 def mean_error(a, b, where):

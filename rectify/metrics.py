@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from artifactsdk.fixing import dependencies
+from artifactsdk.rectify import dependencies
 
 PSNR_CAP = 60.0  # dB reported for a region restored exactly (MSE 0)
 

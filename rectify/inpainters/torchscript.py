@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.fixing import dependencies
-from artifactsdk.fixing.inpainters.base import Inpainter
-from artifactsdk.fixing.inpainters.padding import pad_to_multiple
-from artifactsdk.fixing.inpainters.tensors import to_image, to_tensors
+from artifactsdk.rectify import dependencies
+from artifactsdk.rectify.inpainters.base import Inpainter
+from artifactsdk.rectify.inpainters.padding import pad_to_multiple
+from artifactsdk.rectify.inpainters.tensors import to_image, to_tensors
 
 
 class TorchScriptInpainter(Inpainter):
