@@ -63,12 +63,6 @@ class ModelExport:
     validation: ValidationReport | None
     gate: GateResult | None
 
-    def to_dict(self) -> dict:
-        return {"role": self.role, "files": {k: v["path"] for k, v in self.entry["files"].items()},
-                "validation": self.validation.to_dict() if self.validation else None,
-                "accuracy": self.entry.get("accuracy"),
-                "accuracy_gate": self.gate.to_dict() if self.gate else None}
-
 
 def validation_batches(images: list[np.ndarray], spec: InputSpec, task: str, count: int,
                        dynamic_hw: bool | None = None) -> list[np.ndarray]:

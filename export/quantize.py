@@ -43,10 +43,9 @@ class Int8Settings:
     per_channel: bool = True
     keep_float_op_types: tuple[str, ...] = ()
     keep_float_nodes: tuple[str, ...] = ()
-    # The output heads (output_head_nodes) stay float by default: measured on the first-epoch
-    # default classifier, all-int8 lost 1.06 points of mAP against fp32 and int8 with float
-    # heads 0.40; the segmenter lost 2.78 points of IoU all-int8. They are a 64->1 1x1 conv
-    # and a 1-channel resize (segmenter), a 13-row matmul (classifier): ~nothing of the time.
+    # The output heads (output_head_nodes) stay float by default: in int8 they cost accuracy
+    # (BENCHMARKS.md, "Defaults chosen by measurement") and they are ~nothing of the time:
+    # a 64->1 1x1 conv and a 1-channel resize (segmenter), a 13-row matmul (classifier).
     keep_float_heads: bool = True
     # Op types whose outputs stay float (ONNX Runtime's OpTypesToExcludeOutputQuantization):
     # a transformer's MatMul then runs as MatMulIntegerToFloat instead of quantizing its output
@@ -131,9 +130,8 @@ class Quantizer:
         self.op_types = quantizable_op_types(settings.keep_float_op_types)
         self._work = tempfile.TemporaryDirectory(prefix="artifactsdk-int8-")
         self.prepared = Path(self._work.name) / "prepared.onnx"
-        # On graphs onnxslim already simplified this changes no node (measured on the default
-        # segmenter: the same 158 nodes and value infos); it stays for the mark quantize_static
-        # looks for and for graphs that arrive unsimplified.
+        # On graphs onnxslim already simplified this changes no node; it stays for the mark
+        # quantize_static looks for and for graphs that arrive unsimplified.
         quant_pre_process(str(fp32_path), str(self.prepared), skip_symbolic_shape=True)
         _check_nodes_exist(self.prepared, settings.keep_float_nodes)
         self.heads = output_head_nodes(self.prepared) if settings.keep_float_heads else ()

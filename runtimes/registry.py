@@ -38,10 +38,6 @@ _NATIVE_TENSORRT = "artifactsdk.runtimes.tensorrt_backend"
 
 
 def _native_tensorrt_probe() -> str | None:
-    """The native engine backend is its own module; until it exists, its slot says so."""
-    if importlib.util.find_spec(_NATIVE_TENSORRT) is None:
-        return ("the native TensorRT engine backend is not implemented yet; "
-                "the ONNX Runtime TensorRT provider (ort-tensorrt) serves TensorRT meanwhile")
     return importlib.import_module(_NATIVE_TENSORRT).unavailable_reason()
 
 
@@ -66,7 +62,6 @@ class BackendEntry:
 
 _ORT = "artifactsdk.runtimes.onnxruntime_backend"
 BACKENDS: tuple[BackendEntry, ...] = (
-    # The native TensorRT engine backend (runtimes/tensorrt_backend.py, from its own issue).
     BackendEntry("tensorrt", "gpu", ("engine",), f"{_NATIVE_TENSORRT}:TensorRTBackend",
                  _native_tensorrt_probe),
     BackendEntry("ort-tensorrt", "gpu", ("onnx",), f"{_ORT}:OrtTensorRTBackend",

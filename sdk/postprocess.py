@@ -148,15 +148,6 @@ def label_runs(binary: np.ndarray):
     return rows, starts, ends, labels.reshape(-1), len(unique)
 
 
-def label_image(binary: np.ndarray) -> tuple[np.ndarray, int]:
-    """An int32 image: 0 = background, 1..count = 8-connected components."""
-    rows, starts, ends, labels, count = label_runs(binary)
-    out = np.zeros(binary.shape, dtype=np.int32)
-    for row, start, end, label in zip(rows, starts, ends, labels):
-        out[row, start:end] = label + 1
-    return out, count
-
-
 # -- regions and captions -----------------------------------------------------------------
 
 _PLACES = (("in the upper left", "at the top", "in the upper right"),

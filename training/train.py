@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -329,8 +329,3 @@ def tune_classifier_thresholds(model: torch.nn.Module, spec: InputSpec, val: Cla
             thresholds[label["key"]] = best_f1_threshold(val.classes[labelled, label["index"]],
                                                          classes[labelled, label["index"]])
     return {"artifact": best_f1_threshold(val.has_artifact, artifact), "classes": thresholds}
-
-
-def with_overrides(options: TrainOptions, **overrides) -> TrainOptions:
-    """``options`` with the given fields replaced, ``None`` values ignored (CLI defaults)."""
-    return replace(options, **{k: v for k, v in overrides.items() if v is not None})

@@ -2,10 +2,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
-from artifactsdk.bundle import default_bundle_dir
-
 PROBE = """
 import json, sys, time
 start = time.perf_counter()
@@ -31,7 +27,6 @@ def test_detector_on_onnxruntime_imports_neither_torch_nor_onnx(tiny_bundle):
     assert set(report["backends"]) == {"ort-cpu"}
 
 
-@pytest.mark.skipif(not (default_bundle_dir() / "manifest.json").is_file(), reason="no default bundle yet")
 def test_default_bundle_loads_fast_without_torch():
     report = _probe("default")
     assert report["heavy"] == []
