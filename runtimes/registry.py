@@ -1,8 +1,9 @@
 """Backend registry: names -> lazily imported backend classes, and the choice for "auto".
 
 "auto" walks the entries best first (TensorRT > ORT-TensorRT > ORT-CUDA > ORT-CPU >
-torch) and takes the first that can run here and has a file it can read in the bundle;
-every better entry it passes over is logged with the reason.
+torch) and takes the first that has a file it can read in the bundle and can run here;
+every better entry it passes over is logged with the reason. The bundle is asked before
+the machine, so a backend without a file is never probed (nor its libraries imported).
 """
 
 from __future__ import annotations
@@ -54,10 +55,11 @@ class BackendEntry:
         return getattr(importlib.import_module(module_name), attribute)
 
     def unavailable_reason(self, formats: set[str]) -> str | None:
-        machine = self.probe()
-        if machine is None and not formats & set(self.formats):
+        """The bundle is asked first: probing the machine may import a backend's libraries
+        (the TensorRT probe imports torch), which a backend without a file must not cost."""
+        if not formats & set(self.formats):
             return f"the bundle has no {' or '.join(self.formats)} file for it"
-        return machine
+        return self.probe()
 
 
 _ORT = "artifactsdk.runtimes.onnxruntime_backend"

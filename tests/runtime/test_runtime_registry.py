@@ -1,3 +1,4 @@
+import dataclasses
 import importlib.util
 import logging
 
@@ -45,3 +46,11 @@ def test_explicit_choices_are_checked():
 def test_explicit_gpu_backend_on_cpu_machine_says_why():
     with pytest.raises(BackendUnavailableError, match="CUDAExecutionProvider"):
         registry.select("ort-cuda", {"onnx"})
+
+
+def test_the_bundle_is_asked_for_a_file_before_the_machine_is_probed():
+    def probe():
+        raise AssertionError("probed although the bundle has no file for this backend")
+
+    entry = dataclasses.replace(registry.BY_NAME["tensorrt"], probe=probe)
+    assert entry.unavailable_reason({"onnx", "safetensors"}) == "the bundle has no engine file for it"

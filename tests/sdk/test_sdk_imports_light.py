@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -15,10 +16,17 @@ print(json.dumps({{"heavy": sorted(m for m in ("torch", "onnx", "tensorrt") if m
 """
 
 
+# An importable `tensorrt` (what import_tensorrt checks for), as on a GPU image.
+FAKE_TENSORRT = '__version__ = "10.0.0"\n\n\nclass Builder:\n    pass\n'
+LOG_REASONS = "import logging; logging.basicConfig(level=logging.INFO, format='%(name)s: %(message)s')\n"
+
+
+def _run(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+
+
 def _probe(bundle: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", PROBE.format(bundle=bundle)], capture_output=True, text=True,
-                         check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return json.loads(_run(PROBE.format(bundle=bundle)).stdout.strip().splitlines()[-1])
 
 
 def test_detector_on_onnxruntime_imports_neither_torch_nor_onnx(tiny_bundle):
@@ -31,3 +39,12 @@ def test_default_bundle_loads_fast_without_torch():
     report = _probe("default")
     assert report["heavy"] == []
     assert report["seconds"] < 1.0, report
+
+
+def test_with_tensorrt_importable_the_onnx_bundle_loads_without_torch_and_says_why(tmp_path):
+    (tmp_path / "tensorrt.py").write_text(FAKE_TENSORRT)
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    result = _run(LOG_REASONS + PROBE.format(bundle="default"), env={**os.environ, "PYTHONPATH": path})
+    assert json.loads(result.stdout.strip().splitlines()[-1])["heavy"] == []
+    reasons = [line for line in result.stderr.splitlines() if "skipping backend tensorrt:" in line]
+    assert reasons and all("no engine file" in line for line in reasons), result.stderr
