@@ -13,18 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# Image-level score of a segmenter probability map: the mean of its top 1% pixels.
-# More stable than the max (one hot pixel) and still sensitive to small regions.
-IMAGE_SCORE_TOP_FRACTION = 0.01
-
-
-def image_score(probabilities: np.ndarray, top_fraction: float = IMAGE_SCORE_TOP_FRACTION) -> float:
-    """"Has artifact" score of a per-pixel probability map: mean of its top ``top_fraction``."""
-    flat = np.asarray(probabilities, dtype=np.float32).ravel()
-    k = max(1, int(round(flat.size * top_fraction)))
-    return float(np.partition(flat, flat.size - k)[flat.size - k:].mean())
-
-
 def f1_from_counts(tp: float, fp: float, fn: float) -> float:
     """F1 = 2TP / (2TP + FP + FN); 1.0 when there is nothing to find and nothing was found."""
     denominator = 2 * tp + fp + fn

@@ -18,10 +18,10 @@ from artifactsdk.metrics import (
     SegmenterMetrics,
     classifier_metrics,
     f1_from_counts,
-    image_score,
     iou_from_counts,
     roc_auc,
 )
+from artifactsdk.postprocess import segmenter_image_score
 from artifactsdk.training.arrays import class_targets
 from artifactsdk.progress import Progress
 
@@ -29,9 +29,11 @@ SegmenterFn = Callable[[np.ndarray], np.ndarray]
 ClassifierFn = Callable[[np.ndarray], tuple[np.ndarray, float]]
 
 
-def segmenter_outputs(predict: SegmenterFn, samples: Iterable) -> tuple[PixelHistogram, list, list, list]:
-    """Run the segmenter once over the samples with masks: (pixel histogram, image scores,
-    has-artifact truths, per-image probability maps of the clean images)."""
+def segmenter_outputs(predict: SegmenterFn, samples: Iterable,
+                      image_score: dict | None = None) -> tuple[PixelHistogram, list, list, list]:
+    """Run the segmenter once over the samples with masks: (pixel histogram, image scores
+    by the checkpoint's ``image_score`` method, as the runtime computes them, has-artifact
+    truths, per-image probability maps of the clean images)."""
     histogram, scores, truths, clean_maps = PixelHistogram(), [], [], []
     for sample in samples:
         if sample.mask is None:
@@ -39,7 +41,7 @@ def segmenter_outputs(predict: SegmenterFn, samples: Iterable) -> tuple[PixelHis
         probabilities = predict(sample.image)
         mask = np.asarray(sample.mask) > 0
         histogram.add(probabilities, mask)
-        scores.append(image_score(probabilities))
+        scores.append(segmenter_image_score(probabilities, image_score))
         truths.append(bool(mask.any()))
         if not mask.any():
             clean_maps.append(probabilities)
@@ -88,7 +90,8 @@ def evaluate(samples: list, predict_segmenter: SegmenterFn | None = None, segmen
     """{"segmenter": {...}, "classifier": {...}} for whichever predictors are given."""
     result = {}
     if predict_segmenter is not None:
-        outputs = segmenter_outputs(predict_segmenter, _with_progress(samples, "segmenter", quiet))
+        outputs = segmenter_outputs(predict_segmenter, _with_progress(samples, "segmenter", quiet),
+                                    segmenter_config.get("image_score"))
         result["segmenter"] = segmenter_metrics(outputs, segmenter_config["thresholds"]["pixel"]).to_dict()
     if predict_classifier is not None:
         outputs = classifier_outputs(predict_classifier, _with_progress(samples, "classifier", quiet))

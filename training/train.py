@@ -26,6 +26,7 @@ from artifactsdk.models.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE
 from artifactsdk.preprocess import IMAGENET_MEAN, IMAGENET_STD, InputSpec
 from artifactsdk.training.arrays import (
     ClassificationArrays,
@@ -43,7 +44,6 @@ from artifactsdk.training.resume import load_training_state, save_training_state
 
 LAST_DIR = "last"
 LOG_FILE = "train_log.jsonl"
-IMAGE_SCORE = {"method": "top_fraction_mean", "top_fraction": 0.01}
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def segmenter_config(input_size: int) -> dict:
             "labels": [{"index": 0, "key": "clean", "name": "clean"},
                        {"index": 1, "key": "artifact", "name": "artifact"}],
             "trained_classes": ["artifact"], "thresholds": {"pixel": 0.5, "image": 0.5},
-            "image_score": IMAGE_SCORE,
+            "image_score": DEFAULT_IMAGE_SCORE,
             "outputs": {"logits": "N x 1 x H x W artifact logits; sigmoid gives the probability"}}
 
 

@@ -9,7 +9,6 @@ from artifactsdk.metrics import (
     best_f1_threshold,
     classifier_metrics,
     f1_from_counts,
-    image_score,
     iou_from_counts,
     roc_auc,
 )
@@ -43,13 +42,6 @@ def test_metrics_match_sklearn_on_random_scores_with_ties():
 
 def test_best_f1_threshold_separates_when_possible():
     assert best_f1_threshold([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.9]) == 0.6
-
-
-def test_image_score_is_the_mean_of_the_top_percent():
-    probabilities = np.zeros((10, 10))
-    probabilities[0, 0] = 1.0
-    assert image_score(probabilities) == 1.0  # top 1 of 100
-    assert image_score(probabilities, top_fraction=0.02) == 0.5
 
 
 def test_pixel_histogram_counts_and_best_threshold():
