@@ -65,3 +65,24 @@ def test_missing_bundle_paths_are_explained(tmp_path):
         resolve_bundle_dir(tmp_path / "nope")
     with pytest.raises(BundleError, match="no manifest.json"):
         Bundle.open(tmp_path)
+
+
+@pytest.mark.parametrize("where, value, named", [
+    (("source", "config", "image_score"), {"method": "max"}, "image_score"),
+    (("source", "config", "image_score"), {"method": "top_fraction_mean", "weight": -1}, "weight"),
+    (("source", "config", "trained_classes"), "localized_blur", "trained_classes"),
+    (("thresholds", "pixel"), 7.5, "pixel"),
+])
+def test_a_value_the_runtime_reads_that_is_wrong_fails_at_load_not_at_detect(tiny_bundle, tmp_path, where, value,
+                                                                             named):
+    import json
+
+    copy = shutil.copytree(tiny_bundle, tmp_path / "bundle")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    entry = manifest["models"]["segmenter"]
+    for key in where[:-1]:
+        entry = entry.setdefault(key, {})
+    entry[where[-1]] = value
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match=named):
+        Detector.load(copy)
