@@ -5,8 +5,8 @@ Shared by `artifactsdk info` and the benchmark, which records it beside its numb
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
+import importlib.util
 import os
 import platform
 import sys
@@ -41,17 +41,14 @@ def cpu_info() -> dict:
 
 
 def module_status(name: str) -> dict:
-    """Whether `name` imports, with its version or the reason it does not."""
+    """Whether `name` is installed, with its version, found without importing it: `info`
+    must stay light, and importing torch or TensorRT takes seconds."""
+    if importlib.util.find_spec(name) is None:
+        return {"available": False, "reason": "not installed"}
     try:
-        module = importlib.import_module(name)
-    except Exception as exc:  # a broken install raises more than ImportError
-        return {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
-    version = getattr(module, "__version__", None)
-    if version is None:
-        try:
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = "unknown"
+        version = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
     return {"available": True, "version": version}
 
 

@@ -43,6 +43,16 @@ def test_help_lists_every_command_without_importing_them():
     assert out.strip().endswith("False")
 
 
+def test_info_reports_the_optional_libraries_without_importing_them():
+    code = ("import sys; from click.testing import CliRunner; from artifactsdk.cli import main;"
+            "r = CliRunner().invoke(main, ['info', '--json']); assert r.exit_code == 0, r.output; print(r.output);"
+            "print(sorted(m for m in ('torch', 'onnx', 'optimum', 'tensorrt') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    info = json.loads(out[:out.rindex("}") + 1])
+    assert info["optional"]["torch"]["available"] is True  # installed in the dev extra, found all the same
+    assert out.strip().endswith("[]")
+
+
 def test_version_option():
     result = CliRunner().invoke(main, ["--version"])
     assert artifactsdk.__version__ in result.output
