@@ -3,7 +3,7 @@
 ``predict_segmenter(image) -> HxW probabilities`` and ``predict_classifier(image) ->
 (K probabilities, has-artifact probability)`` can wrap a torch checkpoint
 (training.predict) or any other backend (an ONNX bundle), so every backend is scored
-by the same code and the same sdk.metrics.
+by the same code and the same training.metrics.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from artifactsdk.metrics import (
+from artifactsdk.postprocess import segmenter_image_score
+from artifactsdk.progress import Progress
+from artifactsdk.training.arrays import class_targets
+from artifactsdk.training.metrics import (
     ClassifierMetrics,
     PixelHistogram,
     SegmenterMetrics,
@@ -21,9 +24,6 @@ from artifactsdk.metrics import (
     iou_from_counts,
     roc_auc,
 )
-from artifactsdk.postprocess import segmenter_image_score
-from artifactsdk.training.arrays import class_targets
-from artifactsdk.progress import Progress
 
 SegmenterFn = Callable[[np.ndarray], np.ndarray]
 ClassifierFn = Callable[[np.ndarray], tuple[np.ndarray, float]]

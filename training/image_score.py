@@ -37,11 +37,11 @@ import torch.nn.functional as F
 from scipy import stats
 
 from artifactsdk.errors import DatasetError
-from artifactsdk.metrics import best_f1_threshold
 from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE, combine_scores, segmenter_image_score
 from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
 from artifactsdk.progress import Progress
 from artifactsdk.training.datasets import read_rgb
+from artifactsdk.training.metrics import best_f1_threshold
 from artifactsdk.training.predict import SegmenterPredictor
 from artifactsdk.training.real_data import RatedImage
 

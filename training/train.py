@@ -18,7 +18,6 @@ import numpy as np
 import torch
 
 from artifactsdk import taxonomy
-from artifactsdk.metrics import best_f1_threshold
 from artifactsdk.models.checkpoint import (
     CLASSIFIER_ARCHITECTURE,
     SEGMENTER_ARCHITECTURE,
@@ -38,6 +37,7 @@ from artifactsdk.training.arrays import (
 )
 from artifactsdk.training.evaluate import segmenter_outputs
 from artifactsdk.training.losses import bce_dice_loss, classifier_loss
+from artifactsdk.training.metrics import best_f1_threshold
 from artifactsdk.training.predict import SegmenterPredictor
 from artifactsdk.progress import Progress
 from artifactsdk.training.resume import load_training_state, save_training_state

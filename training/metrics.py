@@ -1,10 +1,14 @@
-"""Accuracy metrics in numpy, shared by `artifactsdk eval`, the export accuracy gate and
-the benchmark (no sklearn at run time).
+"""Accuracy metrics shared by `artifactsdk eval`, the export accuracy gate and the
+benchmark: scikit-learn's AUROC, average precision and precision-recall curve, plus the
+pixel counting that sklearn does not do (a histogram over a whole set, IoU / F1 from counts).
 
 Segmenter: artifact-class IoU and F1 over all pixels of a set (pixel counts summed
 over images, not averaged per image), image-level AUROC of "has artifact", and the
 mean predicted artifact fraction on clean images. Classifier: per-class F1 at the
 model's thresholds, average precision, and AUROC of "has artifact".
+
+scikit-learn comes with the ``train`` and ``export`` extras and is imported when a
+metric is computed; the runtime (`artifactsdk`) never imports this module.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 
 def f1_from_counts(tp: float, fp: float, fn: float) -> float:
     """F1 = 2TP / (2TP + FP + FN); 1.0 when there is nothing to find and nothing was found."""
@@ -25,59 +30,43 @@ def iou_from_counts(tp: float, fp: float, fn: float) -> float:
     return 1.0 if denominator == 0 else float(tp / denominator)
 
 
-def _average_ranks(values: np.ndarray) -> np.ndarray:
-    """1-based ranks, ties sharing their average rank."""
-    order = np.argsort(values, kind="mergesort")
-    sorted_values = values[order]
-    ranks = np.empty(len(values), dtype=np.float64)
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_values)) + 1]
-    ends = np.r_[starts[1:], len(values)]
-    for start, end in zip(starts, ends):
-        ranks[order[start:end]] = (start + end + 1) / 2.0
-    return ranks
-
-
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve (Mann-Whitney U; ties count half). NaN if one class is absent."""
+    """Area under the ROC curve (sklearn's ``roc_auc_score``; ties count half). NaN if one class is absent."""
+    from sklearn.metrics import roc_auc_score
+
     labels = np.asarray(labels).astype(bool).ravel()
-    scores = np.asarray(scores, dtype=np.float64).ravel()
-    positives, negatives = int(labels.sum()), int((~labels).sum())
-    if positives == 0 or negatives == 0:
+    if labels.all() or not labels.any():  # sklearn raises (< 1.6) or warns here; callers print NaN as n/a
         return float("nan")
-    ranks = _average_ranks(scores)
-    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+    return float(roc_auc_score(labels, np.asarray(scores, dtype=np.float64).ravel()))
 
 
 def average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Sum over score thresholds of (recall step) x precision, as sklearn defines it. NaN without positives."""
+    """Average precision (sklearn's ``average_precision_score``). NaN without positives."""
+    from sklearn.metrics import average_precision_score
+
     labels = np.asarray(labels).astype(bool).ravel()
-    scores = np.asarray(scores, dtype=np.float64).ravel()
     if not labels.any():
         return float("nan")
-    order = np.argsort(-scores, kind="mergesort")
-    sorted_scores, sorted_labels = scores[order], labels[order]
-    # one point per distinct threshold: the last index of each run of equal scores
-    last = np.r_[np.flatnonzero(np.diff(sorted_scores)), len(scores) - 1]
-    tp = np.cumsum(sorted_labels)[last]
-    precision = tp / (last + 1)
-    recall = tp / labels.sum()
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+    return float(average_precision_score(labels, np.asarray(scores, dtype=np.float64).ravel()))
 
 
 def best_f1_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
-    """The score threshold (predict positive when score >= it) with the highest F1."""
+    """The score threshold (predict positive when score >= it) with the highest F1.
+
+    The candidates are the distinct scores; of thresholds with equal F1 the highest wins
+    (it flags the fewest). 0.5 when there is no positive.
+    """
+    from sklearn.metrics import precision_recall_curve
+
     labels = np.asarray(labels).astype(bool).ravel()
-    scores = np.asarray(scores, dtype=np.float64).ravel()
     if not labels.any():
         return 0.5
-    order = np.argsort(-scores, kind="mergesort")
-    sorted_scores, sorted_labels = scores[order], labels[order]
-    last = np.r_[np.flatnonzero(np.diff(sorted_scores)), len(scores) - 1]
-    tp = np.cumsum(sorted_labels)[last]
-    fp = (last + 1) - tp
-    fn = labels.sum() - tp
-    f1 = 2 * tp / (2 * tp + fp + fn)
-    return float(sorted_scores[last[int(np.argmax(f1))]])
+    precision, recall, thresholds = precision_recall_curve(labels, np.asarray(scores, dtype=np.float64).ravel())
+    # thresholds ascend; the curve's last point (recall 0) has none
+    precision, recall = precision[:-1], recall[:-1]
+    f1 = 2 * precision * recall / np.maximum(precision + recall, np.finfo(np.float64).tiny)
+    best = np.flatnonzero(np.isclose(f1, f1.max(), rtol=1e-12, atol=0.0))[-1]
+    return float(thresholds[best])
 
 
 @dataclass
