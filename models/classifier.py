@@ -52,8 +52,11 @@ class ArtifactClassifier(nn.Module):
     def image_embedding(self, pooled: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.projection(pooled), dim=-1)
 
+    def class_logits(self, pooled: torch.Tensor) -> torch.Tensor:
+        """Per-class logits from pooled encoder features: scale * cos(image, text_k) + bias_k."""
+        cosine = self.image_embedding(pooled) @ self.text_embeddings.t()
+        return self.log_scale.exp() * cosine + self.class_bias
+
     def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         pooled = self.encoder.pooled(pixels, self.pooling)
-        cosine = self.image_embedding(pooled) @ self.text_embeddings.t()
-        class_logits = self.log_scale.exp() * cosine + self.class_bias
-        return class_logits, self.artifact_head(pooled)
+        return self.class_logits(pooled), self.artifact_head(pooled)

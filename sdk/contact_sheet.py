@@ -178,10 +178,6 @@ class SheetBuilder:
         """A tile from an already drawn overlay (or any picture) and its numbers."""
         self.tiles.append(tile(name, image, artifact_score, is_artifact, area_fraction, self.style))
 
-    def size(self) -> tuple[int, int]:
-        """The sheet's (width, height) for the tiles added so far."""
-        return sheet_size(len(self.tiles), self.columns, self.tile_size)
-
     def compose(self) -> Image.Image:
         if not self.tiles:
             raise ValueError("no tiles: add at least one detection before composing the sheet")

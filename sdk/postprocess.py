@@ -104,7 +104,8 @@ def combine_scores(classifier_probability: float | None, segmenter_score: float 
         weights.append(1.0)
     if segmenter_score is not None:
         parts.append(calibrated(segmenter_score, limits["image"]))
-        weights.append(float((image_score or DEFAULT_IMAGE_SCORE).get("weight", 1.0)) if parts[:-1] else 1.0)
+        alone = classifier_probability is None
+        weights.append(1.0 if alone else float((image_score or DEFAULT_IMAGE_SCORE).get("weight", 1.0)))
     return float(np.average(parts, weights=weights)) if parts else 0.0
 
 

@@ -96,12 +96,10 @@ def dataset_metrics(checkpoints: tuple[Path, ...], data: Path, split: str | None
         role = "segmenter" if config["task"] == "segmentation" else "classifier"
         kwargs[f"predict_{role}"] = predictor_for(model, config)
         kwargs[f"{role}_config"] = config
-    if "predict_classifier" in kwargs and all(sample.annotations is None for sample in samples):
-        del kwargs["predict_classifier"], kwargs["classifier_config"]
-        if not quiet:
-            click.echo(f"classifier not scored: {data} has no class annotations (PAL labels are masks only).",
-                       err=True)
-    return evaluate(samples, quiet=quiet, **kwargs)
+    result = evaluate(samples, quiet=quiet, **kwargs)
+    if "predict_classifier" in kwargs and "classifier" not in result and not quiet:
+        click.echo(f"classifier not scored: {data} has no class annotations (PAL labels are masks only).", err=True)
+    return result
 
 
 AUROC_HELP = ("With groups: AUROC of artifact_score separating POSITIVES (the artifact side) from NEGATIVES, "

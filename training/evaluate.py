@@ -87,13 +87,14 @@ def classifier_set_metrics(outputs: tuple, config: dict) -> ClassifierMetrics:
 def evaluate(samples: list, predict_segmenter: SegmenterFn | None = None, segmenter_config: dict | None = None,
              predict_classifier: ClassifierFn | None = None, classifier_config: dict | None = None,
              quiet: bool = False) -> dict:
-    """{"segmenter": {...}, "classifier": {...}} for whichever predictors are given."""
+    """{"segmenter": {...}, "classifier": {...}} for whichever predictors are given; the
+    classifier only when some sample's classes are known (PAL labels are masks only)."""
     result = {}
     if predict_segmenter is not None:
         outputs = segmenter_outputs(predict_segmenter, _with_progress(samples, "segmenter", quiet),
                                     segmenter_config.get("image_score"))
         result["segmenter"] = segmenter_metrics(outputs, segmenter_config["thresholds"]["pixel"]).to_dict()
-    if predict_classifier is not None:
+    if predict_classifier is not None and any(sample.annotations is not None for sample in samples):
         outputs = classifier_outputs(predict_classifier, _with_progress(samples, "classifier", quiet))
         result["classifier"] = classifier_set_metrics(outputs, classifier_config).to_dict()
     return result

@@ -26,7 +26,7 @@ Photographs are split in two: one half trains the head, the other sets the thres
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Iterable
@@ -74,22 +74,24 @@ class RealImages:
     synth_classes: np.ndarray                 # N x K multi-hot
     photos: list[np.ndarray]
     rated: list[np.ndarray]
-    ratings: list[RatedImage]
-    skipped: list[str] = field(default_factory=list)
+    ratings: list[RatedImage]               # one per rated image, in the same order
 
 
-def read_images(paths: Iterable[Path], label: str, quiet: bool, skipped: list[str]) -> list[np.ndarray]:
-    """Decode every file; one that cannot be read is recorded in ``skipped`` and left out."""
+def read_images(paths: Iterable[Path], label: str, quiet: bool,
+                skipped: list[str]) -> tuple[list[np.ndarray], list[int]]:
+    """(images, the index of each in ``paths``): a file that cannot be read is recorded in
+    ``skipped`` and left out, so callers keep what belongs to each image aligned by index."""
     paths = list(paths)
-    images = []
+    images, kept = [], []
     with Progress(label, len(paths), quiet) as progress:
-        for path in paths:
+        for index, path in enumerate(paths):
             try:
                 images.append(read_rgb(path))
+                kept.append(index)
             except DatasetError as exc:
                 skipped.append(str(exc))
             progress.advance()
-    return images
+    return images, kept
 
 
 @torch.no_grad()  # not inference_mode: the head is then fitted on these tensors
@@ -182,12 +184,11 @@ def out_of_fold_probability(head: torch.nn.Linear, fit, rated: torch.Tensor,
 def class_probabilities(model: torch.nn.Module, features: torch.Tensor) -> np.ndarray:
     """The classifier's per-class probabilities from its pooled features."""
     with torch.no_grad():
-        cosine = model.image_embedding(features) @ model.text_embeddings.t()
-        return torch.sigmoid(model.log_scale.exp() * cosine + model.class_bias).numpy()
+        return torch.sigmoid(model.class_logits(features)).numpy()
 
 
 def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, options: TuningOptions,
-                    quiet: bool) -> dict:
+                    quiet: bool) -> tuple[dict, np.ndarray]:
     """Re-fit the artifact head (at ``options.input_size`` when given) and set the thresholds:
     per class the best F1 on the synthetic images, raised to the photographs' quantile;
     returns the figures of the run."""
@@ -218,7 +219,7 @@ def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, opti
             thresholds["classes"][label["key"]] = quantile_threshold(photo_class[:, index], options.class_quantile, best)
     return {"loss": history, "synth_best_f1_threshold": synth_best, "input_size": spec.height,
             "photos_fit": len(fit_photos), "photos_thresholds": len(threshold_photos),
-            "thresholds": thresholds, "rated_probability": rated_probability}
+            "thresholds": thresholds}, rated_probability
 
 
 def segmenter_image_scores(model: torch.nn.Module, config: dict, images: list[np.ndarray], label: str,

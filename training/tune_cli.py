@@ -75,24 +75,24 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
         skipped: list[str] = []
         synth_samples = [synth[int(i)] for i in split_indices(len(synth), val_fraction, seed)[1]]
         targets = [class_targets(sample) for sample in synth_samples]
+        photo_images, _ = read_images([p for folder in photos for p in image_files(folder)], "photographs", quiet,
+                                      skipped)
+        rated_images, readable = read_images([images / r.name for r in present], "rated images", quiet, skipped)
         real = RealImages(
             synth=[s.image for s in synth_samples],
             synth_has_artifact=np.array([has for _, _, has in targets]),
             synth_classes=np.stack([classes for classes, _, _ in targets]),
-            photos=read_images([p for folder in photos for p in image_files(folder)], "photographs", quiet, skipped),
-            rated=read_images([images / r.name for r in present], "rated images", quiet, skipped),
-            ratings=present, skipped=skipped)
+            photos=photo_images, rated=rated_images, ratings=[present[i] for i in readable])
         options = TuningOptions(seed=seed, input_size=classifier_input, worse_groups=tuple(order))
-        report = {"skipped": skipped, "rated_images": len(present), "synth_images": len(synth_samples)}
+        report = {"skipped": skipped, "rated_images": len(real.ratings), "synth_images": len(synth_samples)}
         classifier, classifier_config = load_checkpoint(checkpoint / "classifier")
-        report["classifier"] = tune_classifier(classifier, classifier_config, real, options, quiet)
+        report["classifier"], rated_probability = tune_classifier(classifier, classifier_config, real, options, quiet)
         segmenter, segmenter_config = load_checkpoint(checkpoint / "segmenter")
         report["segmenter"] = tune_segmenter(segmenter, segmenter_config, real.photos[1::2], options, quiet)
         rated_scores, _ = segmenter_image_scores(segmenter, segmenter_config, real.rated, "segmenter on rated images",
                                                  quiet)
-        choice = choose_segmenter_weight(report["classifier"].pop("rated_probability"),
-                                         classifier_config["thresholds"]["artifact"], rated_scores,
-                                         segmenter_config["thresholds"]["image"], present)
+        choice = choose_segmenter_weight(rated_probability, classifier_config["thresholds"]["artifact"],
+                                         rated_scores, segmenter_config["thresholds"]["image"], real.ratings)
         segmenter_config["image_score"] = {**segmenter_config.get("image_score", DEFAULT_IMAGE_SCORE),
                                            "weight": choice["weight"]}
         report["segmenter"]["image_score_weight"] = choice

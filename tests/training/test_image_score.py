@@ -2,6 +2,7 @@
 `artifactsdk tune` end to end on tiny folders."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -135,6 +136,19 @@ def test_the_segmenter_weight_is_the_one_that_ranks_the_rated_images_best():
     informative = 1 / (1 + np.exp(mos - 2.5))  # falls with MOS: a good artifact score
     assert choose_segmenter_weight(noise, 0.5, informative, 0.5, ratings)["weight"] == 1.0
     assert choose_segmenter_weight(informative, 0.5, noise, 0.5, ratings)["weight"] == 0.0
+
+
+def test_an_unreadable_rated_image_is_skipped_and_the_rest_keep_their_ratings(tiny_real, tmp_path):
+    rated = shutil.copytree(tiny_real / "rated", tmp_path / "rated")
+    (rated / "blurry_005.png").write_bytes(b"not an image")
+    out = tmp_path / "tuned"
+    result = CliRunner().invoke(main, [
+        "tune", "--checkpoint", str(SHIPPED_WEIGHTS), "--data", str(tiny_real / "synth"),
+        "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"), "--images", str(rated),
+        "--out", str(out), "--val-fraction", "0.5", "--threads", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "tuning.json").read_text())
+    assert report["rated_images"] == 7 and len(report["skipped"]) == 1 and "blurry_005.png" in report["skipped"][0]
 
 
 def test_an_unknown_group_in_worse_group_is_refused(tiny_real, tmp_path):
