@@ -108,8 +108,8 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
     from artifactsdk.benchmarks.timing import RunPolicy
     from artifactsdk.calibration.sources import SynthImages, load_images
     from artifactsdk.export.heldout import synthetic_heldout
-    from artifactsdk.export.pipeline import ExportOptions
     from artifactsdk.export.quantize import Int8Settings
+    from artifactsdk.export.settings import ExportSettings
     from artifactsdk.export.sources.pipeline import export_sources
 
     torch.set_num_threads(threads)
@@ -122,13 +122,15 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
     source = replace(source, int8_op_types=scheme[0], int8_float_outputs=scheme[1])
     # One calibration image per pass: the calibrator keeps every intermediate tensor of a pass,
     # and for Swin-B at 512 a pass of 4 images outgrew this machine's 24 GB.
-    options = ExportOptions(precisions=("fp32", "int8"), validation_images=2, atol=atol, max_drop=max_drop,
-                            int8=Int8Settings(batch_size=1), quiet=not progress.enabled)
+    # The gate alone judges a peer's int8 here: no float search, no SQNR or label criterion.
+    settings = ExportSettings(precisions=("fp32", "int8"), validation_images=2, atol=atol, max_drop=max_drop,
+                              int8=Int8Settings(batch_size=1, float_search=0, min_sqnr_db=0, min_label_agreement=0),
+                              quiet=not progress.enabled)
     progress.note(f"{name}: exporting through the SDK (validate, calibrate on {calib}, score on {evals})")
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        manifest = export_sources({"segmenter": source}, target_dir / "bundle", options,
+        manifest = export_sources({"segmenter": source}, target_dir / "bundle", settings,
                                   synthetic_heldout(evals, EVAL_SEED, size),
                                   load_images(SynthImages(calib, 0, size)))
     export_s = time.perf_counter() - started

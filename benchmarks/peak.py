@@ -14,6 +14,7 @@ import numpy as np
 
 from artifactsdk.benchmarks.timing import LatencyStats, RunPolicy, measure
 from artifactsdk.errors import MissingDependencyError
+from artifactsdk.runtimes.ort_session import open_session
 
 GEMM_SIZE = 2048  # 2048^3 MACs: large enough that call overhead and caches do not matter
 
@@ -69,14 +70,8 @@ def gemm_model(precision: str, size: int):
 def measure_gemm_peak(precision: str, threads: int, size: int = GEMM_SIZE,
                       policy: RunPolicy = RunPolicy(warmup=3, runs=None, duration_s=1.0)) -> GemmPeak:
     """Time one [size x size] @ [size x size] GEMM in `precision` ("fp32" or "int8")."""
-    import onnxruntime
-
     model, op = gemm_model(precision, size)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(model.SerializeToString(), options,
-                                           providers=["CPUExecutionProvider"])
+    session = open_session(model.SerializeToString(), threads=threads)
     rng = np.random.default_rng(1)
     a = rng.standard_normal((size, size)).astype(np.float32) if precision == "fp32" \
         else rng.integers(0, 256, (size, size), dtype=np.uint8)

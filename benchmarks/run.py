@@ -3,31 +3,35 @@ configuration (with its accuracy), the detector end to end, and gather the repor
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from artifactsdk.benchmarks.environment import bench_environment, load_average
 from artifactsdk.benchmarks.harness import ConfigResult, Skipped, bench_subject
 from artifactsdk.benchmarks.macs import MacCount, count_macs
-from artifactsdk.progress import Progress
+from artifactsdk.benchmarks.plan import backend_name
 from artifactsdk.benchmarks.report import (BenchReport, Gate, accuracy_drops, max_drop_gate, min_speedup_gate,
                                            speedups)
 from artifactsdk.benchmarks.subjects import Subject, onnx_file_subject, torchscript_subject
 from artifactsdk.benchmarks.timing import RunPolicy
+from artifactsdk.bundle import ROLES
 from artifactsdk.errors import ArtifactSDKError, InvalidInputError
+from artifactsdk.progress import Progress
 
-MODEL_ROLES = ("segmenter", "classifier")
 DETECTOR = "detector"
 # fp16 and plain fp32 MatMul run on the fp32 GEMM kernels; int8 on the integer ones.
 PEAK_FOR_PRECISION = {"fp32": "fp32", "fp16": "fp32", "int8": "int8"}
 
 
 @dataclass(frozen=True)
-class BenchOptions:
+class BenchSettings:
+    """What `artifactsdk bench` measures; its settings fill these fields (benchmarks/cli.py)."""
+
     bundle: str = "default"
-    models: tuple[str, ...] = (*MODEL_ROLES, DETECTOR)
+    models: tuple[str, ...] = (*ROLES, DETECTOR)
     backends: tuple[str, ...] = ("torch", "ort-cpu")
     precisions: tuple[str, ...] = ("fp32", "int8", "fp16")
     batches: tuple[int, ...] = (1,)
@@ -45,15 +49,13 @@ class BenchOptions:
     min_speedup: float | None = None
     max_drop: float | None = None
 
-    def settings(self) -> dict:
-        return {"bundle": self.bundle, "models": list(self.models), "backends": list(self.backends),
-                "precisions": list(self.precisions), "batches": list(self.batches), "size": self.size,
-                "threads": self.threads, "policy": self.policy.to_dict(), "accuracy": self.accuracy,
-                "accuracy_count": self.accuracy_count, "onnx": str(self.onnx) if self.onnx else None,
-                "torchscript": str(self.torchscript) if self.torchscript else None,
-                "input_shape": list(self.input_shape) if self.input_shape else None,
-                "peers": self.peers, "peer_runs": self.peer_runs,
-                "min_speedup": self.min_speedup, "max_drop": self.max_drop}
+    def __post_init__(self):
+        # Aliases ("ort", "trt") become the registry's names, each backend once.
+        object.__setattr__(self, "backends", tuple(dict.fromkeys(backend_name(b) for b in self.backends)))
+
+    def to_dict(self) -> dict:
+        """The settings as JSON values (paths as text, tuples as lists)."""
+        return json.loads(json.dumps(asdict(self), default=str))
 
 
 class _MacCache:
@@ -89,15 +91,15 @@ def with_machine_numbers(result: ConfigResult, macs: MacCount | None, peaks: dic
                    extra={**result.extra, "macs_by_op": macs.by_op, "macs_uncounted_nodes": len(macs.uncounted)})
 
 
-def _file_subjects(options: BenchOptions) -> list[Subject]:
-    if options.input_shape is None:
+def _file_subjects(settings: BenchSettings) -> list[Subject]:
+    if settings.input_shape is None:
         raise InvalidInputError("--onnx and --torchscript need --input-shape NxCxHxW, e.g. 1x3x512x512.")
     subjects = []
-    if options.onnx is not None:
-        subjects.append(onnx_file_subject(options.onnx, options.input_shape, options.threads))
-    if options.torchscript is not None:
-        subjects.append(torchscript_subject(options.torchscript, options.input_shape, options.threads,
-                                            onnx_file=options.onnx))
+    if settings.onnx is not None:
+        subjects.append(onnx_file_subject(settings.onnx, settings.input_shape, settings.threads))
+    if settings.torchscript is not None:
+        subjects.append(torchscript_subject(settings.torchscript, settings.input_shape, settings.threads,
+                                            onnx_file=settings.onnx))
     return subjects
 
 
@@ -127,38 +129,38 @@ def time_subjects(subjects: list[Subject], batches, policy: RunPolicy, peaks: di
     return results, skipped
 
 
-def _bundle_run(options: BenchOptions, peaks: dict, progress: Progress):
+def _bundle_run(settings: BenchSettings, peaks: dict, progress: Progress):
     from artifactsdk.benchmarks.accuracy import HELD_OUT_IMAGE_SIZE, evaluate_runner, held_out_samples
     from artifactsdk.benchmarks.plan import plan_bundle
     from artifactsdk.bundle import Bundle
 
-    bundle = Bundle.open(options.bundle)
-    roles = [m for m in options.models if m in MODEL_ROLES and m in bundle.roles]
-    skipped = [Skipped(m, "-", "-", None, f"the bundle has no {m}") for m in options.models
-               if m in MODEL_ROLES and m not in bundle.roles]
-    plan = plan_bundle(bundle, roles, list(options.backends), list(options.precisions), options.size,
-                       options.threads)
+    bundle = Bundle.open(settings.bundle)
+    roles = [m for m in settings.models if m in ROLES and m in bundle.roles]
+    skipped = [Skipped(m, "-", "-", None, f"the bundle has no {m}") for m in settings.models
+               if m in ROLES and m not in bundle.roles]
+    plan = plan_bundle(bundle, roles, list(settings.backends), list(settings.precisions), settings.size,
+                       settings.threads)
     samples: list = []  # generated on first use, shared by every configuration
 
     def evaluate_for(subject: Subject):
-        if not options.accuracy:
+        if not settings.accuracy:
             return None
         model = bundle.model(subject.model)
 
         def evaluate(runner) -> dict:
             if not samples:
-                progress.note(f"generating {options.accuracy_count} held-out images of "
+                progress.note(f"generating {settings.accuracy_count} held-out images of "
                               f"{HELD_OUT_IMAGE_SIZE}x{HELD_OUT_IMAGE_SIZE}")
-                samples.extend(held_out_samples(options.accuracy_count))
+                samples.extend(held_out_samples(settings.accuracy_count))
             return evaluate_runner(subject.model, runner, model, subject.image_shape, samples)
         return evaluate
 
-    results, failed = time_subjects(plan.subjects, options.batches, options.policy, peaks, progress, evaluate_for)
-    detector = _detector_run(bundle, options, progress) if DETECTOR in options.models else ([], [])
+    results, failed = time_subjects(plan.subjects, settings.batches, settings.policy, peaks, progress, evaluate_for)
+    detector = _detector_run(bundle, settings, progress) if DETECTOR in settings.models else ([], [])
     return results, [*skipped, *plan.skipped, *failed, *detector[1]], detector[0]
 
 
-def _detector_run(bundle, options: BenchOptions, progress: Progress) -> tuple[list, list]:
+def _detector_run(bundle, settings: BenchSettings, progress: Progress) -> tuple[list, list]:
     """The detector end to end for each requested backend and precision that can run."""
     from artifactsdk.benchmarks.detector_e2e import bench_detector, write_test_image
     from artifactsdk.benchmarks.plan import TORCH_PRECISION
@@ -167,19 +169,19 @@ def _detector_run(bundle, options: BenchOptions, progress: Progress) -> tuple[li
     results, skipped = [], []
     with tempfile.TemporaryDirectory(prefix="artifactsdk-bench-") as tmp:
         image = write_test_image(Path(tmp) / "detector_input.png")
-        for backend in options.backends:
-            for precision in options.precisions:
+        for backend in settings.backends:
+            for precision in settings.precisions:
                 if backend == "torch" and precision != TORCH_PRECISION:
                     continue  # listed once among the model skips
                 try:
-                    detector = Detector.load(bundle, backend=backend, threads=options.threads,
+                    detector = Detector.load(bundle, backend=backend, threads=settings.threads,
                                              precision="auto" if backend == "torch" else precision)
                 except ArtifactSDKError as exc:  # cannot run here (e.g. fp16 on a CPU): the runtime says why
                     skipped.append(Skipped(DETECTOR, backend, precision, 1, str(exc)))
                     continue
                 try:
                     with detector:
-                        result = bench_detector(detector, image, options.policy, backend, precision)
+                        result = bench_detector(detector, image, settings.policy, backend, precision)
                 except Exception as exc:  # reported like a failing model configuration
                     skipped.append(Skipped(DETECTOR, backend, precision, 1,
                                            f"failed to run: {type(exc).__name__}: {exc}"))
@@ -204,41 +206,41 @@ def providers_used(results: list[ConfigResult]) -> list[str]:
     return sorted(providers)
 
 
-def _gates(options: BenchOptions, results: list[ConfigResult]) -> list[Gate]:
+def _gates(settings: BenchSettings, results: list[ConfigResult]) -> list[Gate]:
     gates = []
-    if options.min_speedup is not None:
-        gates.append(min_speedup_gate(speedups(results), options.min_speedup))
-    if options.max_drop is not None:
-        gates.append(max_drop_gate(accuracy_drops(results), options.max_drop))
+    if settings.min_speedup is not None:
+        gates.append(min_speedup_gate(speedups(results), settings.min_speedup))
+    if settings.max_drop is not None:
+        gates.append(max_drop_gate(accuracy_drops(results), settings.max_drop))
     return gates
 
 
-def run_bench(options: BenchOptions, command: str, progress: Progress | None = None) -> BenchReport:
+def run_bench(settings: BenchSettings, command: str, progress: Progress | None = None) -> BenchReport:
     """Everything `artifactsdk bench` measures, as one report."""
     from artifactsdk.benchmarks.peak import machine_peak
 
     progress = progress or Progress(enabled=False)
     started, load_at_start = time.perf_counter(), load_average()
-    peaks = machine_peak(options.threads) if options.peak else {}
+    peaks = machine_peak(settings.threads) if settings.peak else {}
     if peaks:
         progress.note("machine peak: " + ", ".join(f"{p} {v.gmacs_per_s:.0f} GMAC/s" for p, v in peaks.items()))
-    if options.onnx is not None or options.torchscript is not None:
-        results, skipped = time_subjects(_file_subjects(options), [options.input_shape[0]], options.policy,
+    if settings.onnx is not None or settings.torchscript is not None:
+        results, skipped = time_subjects(_file_subjects(settings), [settings.input_shape[0]], settings.policy,
                                          peaks, progress)
         detector = []
     else:
-        results, skipped, detector = _bundle_run(options, peaks, progress)
+        results, skipped, detector = _bundle_run(settings, peaks, progress)
     peers = None
-    if options.peers:
+    if settings.peers:
         from artifactsdk.benchmarks.peers import PEER_WARMUP, peers_in_tempdir
 
-        size = options.size or 512
-        peers = peers_in_tempdir(options.bundle, size, options.threads,
-                                 RunPolicy(warmup=PEER_WARMUP, runs=options.peer_runs, duration_s=None), peaks,
+        size = settings.size or 512
+        peers = peers_in_tempdir(settings.bundle, size, settings.threads,
+                                 RunPolicy(warmup=PEER_WARMUP, runs=settings.peer_runs, duration_s=None), peaks,
                                  progress).to_dict()
     return BenchReport(
-        command=command, settings=options.settings(),
-        environment=bench_environment(options.threads, providers_used(results), load_at_start),
+        command=command, settings=settings.to_dict(),
+        environment=bench_environment(settings.threads, providers_used(results), load_at_start),
         machine_peak={p: v.to_dict() for p, v in peaks.items()}, backends=_backend_availability(),
-        results=results, skipped=skipped, detector=detector, peers=peers, gates=_gates(options, results),
+        results=results, skipped=skipped, detector=detector, peers=peers, gates=_gates(settings, results),
         wall_s=time.perf_counter() - started)

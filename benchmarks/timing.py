@@ -21,21 +21,27 @@ T = TypeVar("T")
 PERCENTILES = (50, 90, 95, 99)
 
 
+DEFAULT_DURATION_S = 2.0
+
+
 @dataclass(frozen=True)
 class RunPolicy:
     """How many calls to time after `warmup` untimed ones: `runs` calls, or as many
-    as fit in `duration_s` seconds (at least `min_runs`)."""
+    as fit in `duration_s` seconds (at least `min_runs`; DEFAULT_DURATION_S when
+    neither is given)."""
 
     warmup: int = 3
     runs: int | None = None
-    duration_s: float | None = 2.0
+    duration_s: float | None = None
     min_runs: int = 5
 
     def __post_init__(self):
-        if (self.runs is None) == (self.duration_s is None):
+        if self.runs is not None and self.duration_s is not None:
             raise InvalidInputError(
-                f"a run policy needs exactly one of runs or duration_s; found runs={self.runs}, "
+                f"a run policy takes runs or duration_s, not both; found runs={self.runs}, "
                 f"duration_s={self.duration_s}. Pass --runs N or --duration S, not both.")
+        if self.runs is None and self.duration_s is None:
+            object.__setattr__(self, "duration_s", DEFAULT_DURATION_S)
         if self.warmup < 0 or (self.runs is not None and self.runs < 1) or \
                 (self.duration_s is not None and self.duration_s <= 0):
             raise InvalidInputError(

@@ -24,11 +24,18 @@ from artifactsdk.errors import ExportError
 
 ORT_METHODS = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
                "percentile": CalibrationMethod.Percentile}
+# The parameters each method uses, with their defaults: TensorRT's entropy settings (2048
+# bins into 128) and the usual 99.999th percentile.
+METHOD_DEFAULTS = {"minmax": {}, "entropy": {"num_bins": 2048, "num_quantized_bins": 128},
+                   "percentile": {"num_bins": 2048, "percentile": 99.999}}
+PARAMETERS = ("num_bins", "num_quantized_bins", "percentile")
 
 
 @dataclass(frozen=True)
 class CalibrationMethodSettings:
-    """A calibration method and the parameters it really uses (the others stay None)."""
+    """A calibration method and the parameters it really uses (the others stay None). A
+    parameter left None gets the method's default (METHOD_DEFAULTS); giving one the method
+    does not use is an error, not silently ignored."""
 
     method: str = "minmax"
     num_bins: int | None = None
@@ -38,6 +45,14 @@ class CalibrationMethodSettings:
     def __post_init__(self):
         if self.method not in ORT_METHODS:
             raise ExportError(f"unknown calibration method {self.method!r}; expected one of {', '.join(ORT_METHODS)}.")
+        given = {key: getattr(self, key) for key in PARAMETERS if getattr(self, key) is not None}
+        unused = [key for key in given if key not in METHOD_DEFAULTS[self.method]]
+        if unused:
+            raise ExportError(f"calibration method {self.method!r} does not use {', '.join(unused)}; "
+                              "entropy uses bins and quantized bins, percentile uses bins and the percentile.")
+        for key, value in METHOD_DEFAULTS[self.method].items():
+            if key not in given:
+                object.__setattr__(self, key, value)
         if self.num_bins is not None and self.num_bins < 2:
             raise ExportError(f"num_bins is {self.num_bins}; a histogram needs at least 2 bins.")
         if self.num_quantized_bins is not None and not 2 <= self.num_quantized_bins <= (self.num_bins or 0):
@@ -45,17 +60,6 @@ class CalibrationMethodSettings:
                               f"num_bins ({self.num_bins}).")
         if self.percentile is not None and not 50.0 < self.percentile <= 100.0:
             raise ExportError(f"percentile is {self.percentile}; expected a value in (50, 100], e.g. 99.999.")
-
-    @classmethod
-    def default(cls, method: str) -> "CalibrationMethodSettings":
-        """TensorRT's entropy settings (2048 bins into 128) and the usual 99.999th percentile."""
-        if method == "minmax":
-            return cls("minmax")
-        if method == "entropy":
-            return cls("entropy", num_bins=2048, num_quantized_bins=128)
-        if method == "percentile":
-            return cls("percentile", num_bins=2048, percentile=99.999)
-        return cls(method)  # rejected by __post_init__ with the list of methods
 
     @property
     def ort_method(self) -> CalibrationMethod:

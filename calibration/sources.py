@@ -18,7 +18,7 @@ import numpy as np
 
 from artifactsdk.errors import ArtifactSDKError, DatasetError
 from artifactsdk.image_io import IMAGE_SUFFIXES
-from artifactsdk.progress import Progress
+from artifactsdk.progress import collect
 
 DEFAULT_CALIB_COUNT = 256
 DEFAULT_CALIB_SEED = 0
@@ -143,12 +143,7 @@ class ImageSet:
 
 def load_images(source: ImageSource, quiet: bool = True) -> ImageSet:
     """Read every image of `source` once (progress on a terminal unless `quiet`)."""
-    progress = Progress("calibration images", len(source), quiet)
-    images = []
-    for image in source:
-        images.append(image)
-        progress.update(len(images))
-    progress.close()
+    images = collect(source, "calibration images", len(source), quiet)
     if not images:
         raise DatasetError(f"calibration source {source.description} gave no images; "
                            "calibration needs at least one.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from artifactsdk.calibration.sources import ImageSet, image_sha256, synthetic_samples
 from artifactsdk.errors import ExportError
-from artifactsdk.progress import Progress
+from artifactsdk.progress import collect
 
 DEFAULT_EVAL_COUNT = 128
 DEFAULT_EVAL_SEED = 104729  # never a calibration or training seed of the shipped models
@@ -30,12 +30,7 @@ class HeldOutSet:
 
 
 def synthetic_heldout(count: int, seed: int, size: int, quiet: bool = True) -> HeldOutSet:
-    progress = Progress("held-out images", count, quiet)
-    samples = []
-    for sample in synthetic_samples(count, seed, size):
-        samples.append(sample)
-        progress.update(len(samples))
-    progress.close()
+    samples = collect(synthetic_samples(count, seed, size), "held-out images", count, quiet)
     return HeldOutSet(tuple(samples), f"synth:seed={seed},count={count},size={size}")
 
 

@@ -10,19 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
+from artifactsdk.runtimes.ort_session import open_session
+
 
 class OnnxPredictor:
     """One ONNX Runtime CPU session over a model file."""
 
     def __init__(self, path: str | Path, threads: int | None = None):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
         self.path = Path(path)
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = open_session(path, threads=threads)
         self.input_name = self.session.get_inputs()[0].name
         self.output_names = [output.name for output in self.session.get_outputs()]
 

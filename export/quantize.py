@@ -53,12 +53,14 @@ class Int8Settings:
     float_output_op_types: tuple[str, ...] = ()
     # When int8 fails the accuracy gate, keep up to this many of the most sensitive modules
     # in float (artifactsdk.export.sensitivity); 0 fails the export instead.
-    float_search: int = 0
+    float_search: int = 4
     # ... and also while the int8 outputs' SQNR against fp32 (calibration images) is below this
-    min_sqnr_db: float = 0.0
+    # (0 turns it off)
+    min_sqnr_db: float = 28.0
     # ... and, for a classifier, while its label sets match fp32's on fewer than this share of the
     # held-out images; a classifier still below it after the search runs fp32 in the int8 pipeline
-    min_label_agreement: float = 0.0
+    # (0 turns it off)
+    min_label_agreement: float = 0.95
     batch_size: int = 4
 
     def __post_init__(self):

@@ -10,7 +10,6 @@ measured on calibration images (never on the held-out set the gate scores).
 
 from __future__ import annotations
 
-import math
 import re
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from artifactsdk.export.quantize import HEAD_OPS, Quantizer
+from artifactsdk.runtimes.ort_session import open_session
 
 PROBE_IMAGES = 8
 INDEXED = re.compile(r"\.\d+$")  # a module list's element: _blocks.3, laterals.0
@@ -66,17 +66,18 @@ def module_groups(model_path: str | Path, depth: int = 2) -> dict[str, tuple[str
 
 
 def output_sqnr(reference: Sequence[np.ndarray], candidate: Sequence[np.ndarray]) -> float:
-    """Signal-to-quantization-noise ratio in dB of `candidate` against `reference`."""
-    signal = math.sqrt(sum(float(np.sum(np.square(r, dtype=np.float64))) for r in reference))
-    noise = math.sqrt(sum(float(np.sum(np.square(r - c, dtype=np.float64))) for r, c in zip(reference, candidate)))
-    return float("inf") if noise == 0 else 20 * math.log10(max(signal, 1e-30) / noise)
+    """Signal-to-quantization-noise ratio in dB of `candidate` against `reference`, over all
+    their values: ONNX Runtime's qdq_loss_debug measure (identical outputs give a large
+    finite value, its noise floor being float epsilon)."""
+    from onnxruntime.quantization.qdq_loss_debug import compute_signal_to_quantization_noice_ratio
+
+    return compute_signal_to_quantization_noice_ratio([np.ravel(r) for r in reference],
+                                                      [np.ravel(c) for c in candidate])
 
 
 def run_outputs(model_path: Path, feeds: Sequence[dict]) -> list[np.ndarray]:
     """Every output of the model for every feed, flattened into one list."""
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    session = open_session(model_path)
     return [output for feed in feeds for output in session.run(None, feed)]
 
 

@@ -2,12 +2,13 @@
 their checkpoints (safetensors + config.json)."""
 
 from artifactsdk.models.checkpoint import (
-    SHIPPED_WEIGHTS,
     build_model,
     load_checkpoint,
     read_config,
     save_checkpoint,
     shipped_checkpoint,
+    shipped_weights,
 )
 
-__all__ = ["SHIPPED_WEIGHTS", "build_model", "load_checkpoint", "read_config", "save_checkpoint", "shipped_checkpoint"]
+__all__ = ["build_model", "load_checkpoint", "read_config", "save_checkpoint", "shipped_checkpoint",
+           "shipped_weights"]

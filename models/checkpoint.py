@@ -13,15 +13,14 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from artifactsdk.errors import BundleError
+from artifactsdk.errors import BundleError, MissingDependencyError
 from artifactsdk.models.classifier import ArtifactClassifier
 from artifactsdk.models.segmenter import ArtifactSegmenter
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 FORMAT_VERSION = 1
-# The trained default checkpoints shipped inside the package: weights/segmenter, weights/classifier.
-SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights"
+WEIGHTS_PACKAGE = "artifactsdk-weights"
 
 SEGMENTER_ARCHITECTURE = "efficientnet_lite0_fpn"
 CLASSIFIER_ARCHITECTURE = "efficientnet_lite0_text_cosine"
@@ -59,12 +58,26 @@ def save_checkpoint(model: nn.Module, config: dict, out_dir: str | Path,
     return out
 
 
+def shipped_weights() -> Path:
+    """The folder of the default models' trained weights: segmenter/, classifier/, restorer.pt.
+
+    They come in their own distribution (artifactsdk-weights), which the export, train and
+    fix extras install, so the torch-free runtime wheel does not carry them.
+    """
+    try:
+        import artifactsdk_weights
+    except ImportError as exc:
+        raise MissingDependencyError(WEIGHTS_PACKAGE, "export",
+                                     "The default models' torch weights (export, train, tune, fix)") from exc
+    return artifactsdk_weights.ROOT
+
+
 def shipped_checkpoint(name: str) -> Path:
     """Folder of a shipped default checkpoint: ``"segmenter"`` or ``"classifier"``."""
-    path = SHIPPED_WEIGHTS / name
+    path = shipped_weights() / name
     if not (path / CONFIG_FILE).is_file():
-        raise BundleError(f"no shipped {name!r} checkpoint in {SHIPPED_WEIGHTS}; expected 'segmenter' or "
-                          "'classifier' (reinstall artifactsdk, or make them: python -m artifactsdk.training.recipe)")
+        raise BundleError(f"no shipped {name!r} checkpoint in {path.parent}; expected 'segmenter' or "
+                          f"'classifier' (reinstall {WEIGHTS_PACKAGE}, or make them: python -m artifactsdk.training.recipe)")
     return path
 
 

@@ -17,8 +17,8 @@ import numpy as np
 
 from artifactsdk.errors import BackendUnavailableError
 from artifactsdk.runtimes.base import Backend, ModelFile, TensorMeta
+from artifactsdk.runtimes.ort_session import CPU, open_session
 
-CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 TENSORRT = "TensorrtExecutionProvider"
 
@@ -87,17 +87,8 @@ class OnnxRuntimeBackend(Backend):
         return [CPU]
 
     def _activate_impl(self) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3  # errors only; provider fallbacks are checked below
-        if self.threads:
-            options.intra_op_num_threads = int(self.threads)
-            options.inter_op_num_threads = 1
         try:
-            session = onnxruntime.InferenceSession(str(self.model.path), sess_options=options,
-                                                   providers=self.provider_chain())
+            session = open_session(self.model.path, self.provider_chain(), self.threads)
         except Exception as exc:  # ORT raises its own (non-ImportError) exception types
             raise BackendUnavailableError(
                 f"ONNX Runtime could not load {self.model.path.name} on {self.provider}: {exc}") from exc

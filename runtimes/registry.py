@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from artifactsdk.errors import BackendUnavailableError, InvalidInputError
+from artifactsdk.runtimes.ort_session import CPU
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ BACKENDS: tuple[BackendEntry, ...] = (
     BackendEntry("ort-cuda", "gpu", ("onnx",), f"{_ORT}:OrtCudaBackend",
                  _provider_probe("CUDAExecutionProvider", "needs onnxruntime-gpu and a CUDA GPU")),
     BackendEntry("ort-cpu", "cpu", ("onnx",), f"{_ORT}:OrtCpuBackend",
-                 _provider_probe("CPUExecutionProvider", "a broken onnxruntime install")),
+                 _provider_probe(CPU, "a broken onnxruntime install")),
     BackendEntry("torch", "cpu", ("safetensors",), "artifactsdk.runtimes.torch_backend:TorchBackend",
                  _module_probe("torch", "safetensors")),
 )

@@ -7,10 +7,11 @@ extras="${1:-}"
 venv="${ARTIFACTSDK_VENV:-.venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-# torch first, from its pinned CPU build, so no extra can pull a CUDA build.
+# torch first, from its pinned CPU build, so no extra can pull a CUDA build. The extras that
+# use the default models' torch weights depend on artifactsdk-weights, installed from weights/.
 if [ -n "$extras" ]; then
   "$venv/bin/python" -m pip install --quiet -c constraints.txt "torch==2.13.0"
-  "$venv/bin/python" -m pip install --quiet -c constraints.txt -e ".[$extras]"
+  "$venv/bin/python" -m pip install --quiet -c constraints.txt -e ./weights -e ".[$extras]"
 else
   "$venv/bin/python" -m pip install --quiet -c constraints.txt -e .
 fi

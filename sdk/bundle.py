@@ -14,6 +14,9 @@ from artifactsdk.manifest import read_manifest, verify_file
 from artifactsdk.runtimes.base import ModelFile
 
 PRECISIONS = ("auto", "fp32", "int8", "fp16")
+# What precision="auto" loads, in order of preference: int8 is the CPU's fast path; a GPU
+# prefers fp16, and int8 QDQ runs there too when it is all a bundle has.
+AUTO_ORDER = {"cpu": ("int8", "fp32"), "gpu": ("fp16", "fp32", "int8")}
 ROLES = ("classifier", "segmenter")
 
 
@@ -38,8 +41,8 @@ def resolve_bundle_dir(bundle: str | Path) -> Path:
 
 
 def choose_precision(files: dict, precision: str, device: str, fmt: str, fallbacks: dict | None = None) -> str:
-    """The precision to load: "auto" = int8 on CPU when present, fp16 on GPU when
-    present, else fp32; fp16 only on a GPU (CPU kernels for it are slow or missing).
+    """The precision to load: "auto" = the first present of AUTO_ORDER for the device;
+    fp16 only on a GPU (CPU kernels for it are slow or missing).
     A precision the export rejected for this model (`fallbacks`, the manifest's
     precision_fallback) loads the precision the export chose in its place."""
     if precision not in PRECISIONS:
@@ -54,8 +57,7 @@ def choose_precision(files: dict, precision: str, device: str, fmt: str, fallbac
         raise InvalidInputError("precision 'fp16' runs only on a GPU backend (ort-cuda, ort-tensorrt); "
                                 "on CPU use 'int8' or 'fp32'.")
     if precision == "auto":
-        preferred = "int8" if device == "cpu" else "fp16"
-        precision = preferred if preferred in present else "fp32"
+        precision = next((choice for choice in AUTO_ORDER[device] if choice in present), "fp32")
     if precision not in present and precision in (fallbacks or {}):
         precision = fallbacks[precision]["runs"]
     if precision not in present:

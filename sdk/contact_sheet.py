@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from artifactsdk.errors import InvalidInputError
 from artifactsdk.render import caption_font
 
 DEFAULT_CELL = 256
@@ -45,7 +46,7 @@ class TileStyle:
 
     def __init__(self, cell: int = DEFAULT_CELL):
         if cell < MIN_CELL:
-            raise ValueError(f"cell must be at least {MIN_CELL} pixels (the caption needs the room), got {cell}")
+            raise InvalidInputError(f"cell must be at least {MIN_CELL} pixels (the caption needs the room), got {cell}")
         self.cell = int(cell)
         self.font_size = max(10, round(cell / 18))
         self.font = caption_font(self.font_size)
@@ -131,7 +132,7 @@ def sheet_size(count: int, columns: int, tile_size: tuple[int, int]) -> tuple[in
     """(width, height) of a sheet of `count` tiles in rows of at most `columns`
     (fewer images than columns make one narrower row)."""
     if count < 1:
-        raise ValueError("a contact sheet needs at least one tile")
+        raise InvalidInputError("a contact sheet needs at least one tile")
     columns = min(columns, count)
     rows = math.ceil(count / columns)
     return columns * tile_size[0] + (columns + 1) * GAP, rows * tile_size[1] + (rows + 1) * GAP
@@ -140,10 +141,10 @@ def sheet_size(count: int, columns: int, tile_size: tuple[int, int]) -> tuple[in
 def compose(tiles: list[Image.Image], columns: int = DEFAULT_COLUMNS) -> Image.Image:
     """Lay equally sized `tiles` out left to right, top to bottom, `columns` per row."""
     if columns < 1:
-        raise ValueError(f"columns must be at least 1, got {columns}")
+        raise InvalidInputError(f"columns must be at least 1, got {columns}")
     tile_size = tiles[0].size if tiles else (0, 0)
     if any(t.size != tile_size for t in tiles):
-        raise ValueError("all tiles of a contact sheet must have the same size")
+        raise InvalidInputError("all tiles of a contact sheet must have the same size")
     sheet = Image.new("RGB", sheet_size(len(tiles), columns, tile_size), BACKGROUND)
     columns = min(columns, len(tiles))
     for index, picture in enumerate(tiles):
@@ -157,7 +158,7 @@ class SheetBuilder:
 
     def __init__(self, columns: int = DEFAULT_COLUMNS, cell: int = DEFAULT_CELL):
         if columns < 1:
-            raise ValueError(f"columns must be at least 1, got {columns}")
+            raise InvalidInputError(f"columns must be at least 1, got {columns}")
         self.columns = int(columns)
         self.style = TileStyle(cell)
         self.tiles: list[Image.Image] = []
@@ -180,7 +181,7 @@ class SheetBuilder:
 
     def compose(self) -> Image.Image:
         if not self.tiles:
-            raise ValueError("no tiles: add at least one detection before composing the sheet")
+            raise InvalidInputError("no tiles: add at least one detection before composing the sheet")
         return compose(self.tiles, self.columns)
 
     def save(self, path: str | Path) -> Path:

@@ -12,6 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
+from artifactsdk.errors import InvalidInputError
+
 
 @dataclass(frozen=True)
 class Region:
@@ -87,7 +89,7 @@ class Detection:
     def _pixels(self, image) -> np.ndarray:
         if image is None:
             if self.image is None:
-                raise ValueError("this Detection keeps no image; pass the image to draw on")
+                raise InvalidInputError("this Detection keeps no image; pass the image to draw on")
             return self.image
         from artifactsdk.image_io import load_image
 

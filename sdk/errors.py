@@ -9,8 +9,8 @@ class ImageDecodeError(ArtifactSDKError):
     """An image could not be read or is not a valid RGB picture."""
 
 
-class InvalidInputError(ArtifactSDKError):
-    """An argument has the wrong type, shape, dtype or value."""
+class InvalidInputError(ArtifactSDKError, ValueError):
+    """An argument has the wrong type, shape, dtype or value (a ValueError too, as Python's own)."""
 
 
 class BundleError(ArtifactSDKError):

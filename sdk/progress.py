@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Iterable, TextIO, TypeVar
+
+T = TypeVar("T")
 
 CLEAR_LINE = "\r\033[K"
 
@@ -71,3 +73,13 @@ class Progress:
     def _write(self, text: str) -> None:
         self.stream.write(text)
         self.stream.flush()
+
+
+def collect(items: Iterable[T], label: str, total: int | None, quiet: bool) -> list[T]:
+    """Every item of `items` (images being decoded or generated) in a list, with progress."""
+    collected: list[T] = []
+    with Progress(label, total, quiet) as progress:
+        for item in items:
+            collected.append(item)
+            progress.advance()
+    return collected

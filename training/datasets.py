@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from artifactsdk import taxonomy
 from artifactsdk.errors import DatasetError
 from artifactsdk.image_io import IMAGE_SUFFIXES
-from artifactsdk.progress import Progress
+from artifactsdk.progress import collect
 
 
 @dataclass(frozen=True)
@@ -170,13 +170,7 @@ def load_samples(root: str | Path, quiet: bool, split: str | None = None) -> lis
     """Every sample of the dataset folder at `root` (any layout open_dataset reads), decoded,
     with progress on a terminal unless `quiet`; `split` as in open_dataset."""
     dataset = open_dataset(root, split)
-    progress = Progress(f"reading {root}", len(dataset), quiet)
-    samples = []
-    for index in range(len(dataset)):
-        samples.append(dataset[index])
-        progress.update(index + 1)
-    progress.close()
-    return samples
+    return collect((dataset[index] for index in range(len(dataset))), f"reading {root}", len(dataset), quiet)
 
 
 def read_rgb(path: Path) -> np.ndarray:

@@ -9,21 +9,10 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.bundle import PRECISIONS
+from artifactsdk.bundle import PRECISIONS, ROLES
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 from artifactsdk.training import real_eval
-
-
-def checkpoint_dirs(paths: tuple[Path, ...]) -> list[Path]:
-    """Checkpoint directories: each path is one (has config.json) or holds several as subfolders."""
-    found = []
-    for path in paths:
-        if (path / "config.json").is_file():
-            found.append(path)
-        else:
-            found.extend(sorted(p.parent for p in path.glob("*/config.json")))
-    return found
 
 
 def format_table(result: dict) -> str:
@@ -45,7 +34,7 @@ def format_table(result: dict) -> str:
 
 def format_result(result: dict) -> str:
     """The dataset metrics as a table, the real-image reports as short summaries."""
-    metrics = {role: result[role] for role in ("segmenter", "classifier") if role in result}
+    metrics = {role: result[role] for role in ROLES if role in result}
     parts = [format_table(metrics)] if metrics else []
     if "clean_photos" in result:
         parts.append(real_eval.format_clean_photos(result["clean_photos"]))
@@ -77,13 +66,13 @@ def dataset_metrics(checkpoints: tuple[Path, ...], data: Path, split: str | None
     """{"segmenter": ..., "classifier": ...} of the checkpoints, or of the bundle's ONNX models, on DATA."""
     import torch
 
-    from artifactsdk.models import SHIPPED_WEIGHTS, load_checkpoint
+    from artifactsdk.models import load_checkpoint, shipped_weights
     from artifactsdk.training.datasets import load_samples
-    from artifactsdk.training.evaluate import evaluate
+    from artifactsdk.training.evaluate import evaluate, find_checkpoints
     from artifactsdk.training.predict import predictor_for
 
     torch.set_num_threads(threads)
-    dirs = [] if bundle is not None else checkpoint_dirs(checkpoints or (SHIPPED_WEIGHTS,))
+    dirs = [] if bundle is not None else find_checkpoints(checkpoints or (shipped_weights(),))
     if bundle is None and not dirs:
         raise click.ClickException(f"no checkpoint (a folder with config.json) in {', '.join(map(str, checkpoints))}")
     samples = load_samples(data, quiet, split)

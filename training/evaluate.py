@@ -8,6 +8,7 @@ by the same code and the same training.metrics.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
@@ -106,3 +107,14 @@ def _with_progress(samples: list, label: str, quiet: bool):
         yield sample
         progress.update(done)
     progress.close()
+
+
+def find_checkpoints(paths: tuple[Path, ...]) -> list[Path]:
+    """Checkpoint directories: each path is one (has config.json) or holds several as subfolders."""
+    found = []
+    for path in paths:
+        if (path / "config.json").is_file():
+            found.append(path)
+        else:
+            found.extend(sorted(p.parent for p in path.glob("*/config.json")))
+    return found

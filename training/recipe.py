@@ -14,7 +14,7 @@
 4. ``artifactsdk tune`` fits the image score on the training part of the rated images in
    ``--ratings`` (a folder with mos.csv and images/, split by prompt) and raises the
    thresholds to what the clean photographs reach;
-5. both tuned checkpoints are written as fp16 safetensors into models/weights/.
+5. both tuned checkpoints are written as fp16 safetensors into the artifactsdk-weights package (weights/).
 The thread counts are part of the recipe: torch's CPU kernels add up in a different
 order with a different count, so the same seed gives the same weights only with them.
 With ``--heldout`` it then makes a held-out synthetic set (a seed never used for
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.models.checkpoint import SHIPPED_WEIGHTS
+from artifactsdk.models.checkpoint import shipped_weights
 
 TRAIN_SEED, TRAIN_COUNT, HELDOUT_SEED, HELDOUT_COUNT, SIZE = 1, 4000, 1000, 500, 512
 CAMERA_EFFECTS, NEGATIVE_FRACTION = 0.4, 0.35
@@ -104,7 +104,7 @@ def ship(checkpoint: Path, destination: Path) -> None:
               help="Other real photographs, never trained on: bases of the held-out set, clean-photo eval.")
 @click.option("--ratings", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Rated generated images: a folder with mos.csv and images/ (e.g. agiqa3k-dev).")
-@click.option("--ship-to", default=SHIPPED_WEIGHTS, show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--ship-to", default=shipped_weights, show_default="the artifactsdk-weights package", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--heldout", is_flag=True, help="Also make the held-out sets and evaluate the shipped weights.")
 def main(work: Path, photos: Path, heldout_photos: Path, ratings: Path, ship_to: Path, heldout: bool) -> None:
     started = time.perf_counter()

@@ -92,11 +92,12 @@ def train(triples, steps: int, batch: int, seed: int, out: Path, start: Path | N
     import torch
 
     from artifactsdk.rectify.inpainters.diffusion import harmonic_fill
-    from artifactsdk.rectify.inpainters.restorer import FILL_SWEEPS, build_network
+    from artifactsdk.models.restorer import RestorerNet
+    from artifactsdk.rectify.inpainters.restorer import FILL_SWEEPS
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    network = build_network()
+    network = RestorerNet()
     if start is not None:
         network.load_state_dict(torch.load(start, map_location="cpu", weights_only=True))
     optimizer = torch.optim.Adam(network.parameters(), lr=max_lr)
@@ -135,7 +136,7 @@ def train(triples, steps: int, batch: int, seed: int, out: Path, start: Path | N
 def main(seed, count, steps, batch, workers, threads, pairs_path, out, start, max_lr):
     import torch
 
-    from artifactsdk.rectify.inpainters.restorer import WEIGHTS
+    from artifactsdk.models.restorer import shipped_restorer
 
     torch.set_num_threads(threads)
     if pairs_path.is_file():
@@ -145,7 +146,7 @@ def main(seed, count, steps, batch, workers, threads, pairs_path, out, start, ma
         pairs_path.parent.mkdir(parents=True, exist_ok=True)
         pairs_path.write_bytes(pickle.dumps(triples))
     print(f"{len(triples)} windows", flush=True)
-    train(triples, steps, batch, seed, out or WEIGHTS, start, max_lr)
+    train(triples, steps, batch, seed, out or shipped_restorer(), start, max_lr)
 
 
 if __name__ == "__main__":

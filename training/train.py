@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from artifactsdk import taxonomy
+from artifactsdk.errors import InvalidInputError
 from artifactsdk.models.checkpoint import (
     CLASSIFIER_ARCHITECTURE,
     SEGMENTER_ARCHITECTURE,
@@ -203,7 +204,7 @@ def initial_model(config: dict, options: TrainOptions) -> torch.nn.Module:
     if options.init:
         start, start_config = load_checkpoint(options.init)
         if build_key(start_config) != build_key(config):
-            raise ValueError(f"--init {options.init} is a {build_key(start_config)} checkpoint; "
+            raise InvalidInputError(f"--init {options.init} is a {build_key(start_config)} checkpoint; "
                              f"this run trains {build_key(config)}")
         model.load_state_dict(start.state_dict())
     elif options.imagenet:
@@ -220,7 +221,7 @@ def copy_encoder(source: torch.nn.Module, target: torch.nn.Module) -> None:
     own, given = target.state_dict(), source.state_dict()
     shared = {key: value for key, value in given.items() if key in own and own[key].shape == value.shape}
     if not any(key.startswith("_blocks.") for key in shared):
-        raise ValueError("--encoder-from: that checkpoint's encoder shares no blocks with this model's")
+        raise InvalidInputError("--encoder-from: that checkpoint's encoder shares no blocks with this model's")
     target.load_state_dict(shared, strict=False)
 
 
@@ -232,7 +233,7 @@ def _batches(indices: np.ndarray, size: int, limit: int):
 def train_segmenter(data: SegmentationArrays, out: str | Path, options: TrainOptions) -> TrainResult:
     out = Path(out)
     if options.crop % 32 or options.input_size % 32:
-        raise ValueError(f"crop ({options.crop}) and input size ({options.input_size}) must be multiples of 32")
+        raise InvalidInputError(f"crop ({options.crop}) and input size ({options.input_size}) must be multiples of 32")
     config = {**segmenter_config(options.input_size), "training": options.to_dict()}
     spec = InputSpec.from_manifest(config["input"])
     train_idx, val_idx = split_indices(len(data), options.val_fraction, options.seed)
@@ -278,7 +279,7 @@ def train_classifier(data: ClassificationArrays, out: str | Path, options: Train
     trained = torch.from_numpy(support >= options.min_class_support)
     config["trained_classes"] = [c.key for c in taxonomy.CLASSES if trained[c.index]]
     if not config["trained_classes"]:
-        raise ValueError(f"no class has {options.min_class_support} or more labelled examples in the training split")
+        raise InvalidInputError(f"no class has {options.min_class_support} or more labelled examples in the training split")
     model = initial_model(config, options)
     if text_embeddings is None:
         from artifactsdk.models.text_embeddings import embed_prompts, label_prompts

@@ -41,12 +41,16 @@ def test_calibration_in_several_passes_sees_every_image(conv_model, images, spec
 
 
 def test_defaults_and_invalid_parameters():
-    assert CalibrationMethodSettings.default("entropy").to_dict() == {
+    assert CalibrationMethodSettings("entropy").to_dict() == {
         "method": "entropy", "num_bins": 2048, "num_quantized_bins": 128}
-    assert CalibrationMethodSettings.default("percentile").percentile == 99.999
+    assert CalibrationMethodSettings("percentile").percentile == 99.999
     with pytest.raises(ExportError, match="kl"):
-        CalibrationMethodSettings.default("kl")
+        CalibrationMethodSettings("kl")
     with pytest.raises(ExportError, match="num_quantized_bins"):
         CalibrationMethodSettings("entropy", num_bins=64, num_quantized_bins=128)
     with pytest.raises(ExportError, match="percentile"):
         CalibrationMethodSettings("percentile", num_bins=2048, percentile=101.0)
+    with pytest.raises(ExportError, match="does not use percentile"):
+        CalibrationMethodSettings("minmax", percentile=99.0)
+    assert CalibrationMethodSettings("entropy", num_bins=512).to_dict() == {
+        "method": "entropy", "num_bins": 512, "num_quantized_bins": 128}

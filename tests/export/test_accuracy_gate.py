@@ -8,8 +8,9 @@ from artifactsdk.calibration.sources import ImageSet, image_sha256
 from artifactsdk.errors import ExportError
 from artifactsdk.export.accuracy_gate import gate, require_pass
 from artifactsdk.export.heldout import HeldOutSet, require_disjoint
-from artifactsdk.export.pipeline import ExportOptions, export_model
+from artifactsdk.export.pipeline import export_model
 from artifactsdk.export.quantize import Int8Settings
+from artifactsdk.export.settings import ExportSettings
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def _export(tmp_path, calibration, max_drop=1.0, float_search=0):
     weights = tiny_models.save_weights(model, tmp_path / "ckpt")
     heldout = HeldOutSet(tuple(bright_squares(16, seed=1)), "bright squares, seed 1")
     # its only op is the output head: quantize it too, so calibration decides the int8 result
-    options = ExportOptions(max_drop=max_drop, int8=Int8Settings(keep_float_heads=False, float_search=float_search))
+    options = ExportSettings(max_drop=max_drop, int8=Int8Settings(keep_float_heads=False, float_search=float_search))
     return export_model(model, CONFIG, weights, tmp_path, options, heldout, calibration)
 
 

@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from artifactsdk.calibration.record import image_list_sha256
 from artifactsdk.export.bundle_writer import write_bundle
-from artifactsdk.export.pipeline import ExportOptions, export_model
+from artifactsdk.export.pipeline import export_model
+from artifactsdk.export.settings import ExportSettings
 from artifactsdk.export.validate_cli import validate
 from artifactsdk.manifest import read_manifest, sha256_file
 
@@ -16,7 +17,7 @@ MODELS = ((tiny_models.TinySegmenter, tiny_models.segmenter_config),
 
 
 def _export_bundle(directory, heldout, calibration):
-    options = ExportOptions(precisions=("fp32", "int8", "fp16"), max_drop=100.0)
+    options = ExportSettings(precisions=("fp32", "int8", "fp16"), max_drop=100.0)
     entries = {}
     for model_class, config in MODELS:
         model = tiny_models.randomized(model_class)

@@ -27,10 +27,14 @@ def test_export_command_writes_a_validated_bundle(checkpoint, tmp_path):
     result = CliRunner().invoke(export, ["segmenter", "--checkpoint", str(checkpoint), "--out", str(out),
                                          "--calib-synth", "8", "--seed", "3", "--eval-synth", "8",
                                          "--calib-method", "percentile", "--calib-percentile", "99.9",
-                                         "--max-drop", "100", "--quiet"])
+                                         "--max-drop", "100", "--bundle-files", "int8,torch", "--quiet"])
     assert result.exit_code == 0, result.output
     manifest = read_manifest(out)
     model = manifest["models"]["segmenter"]
+    assert set(model["files"]) == {"int8", "torch"}      # fp32 was made, scored against, and not kept
+    assert sorted(path.name for path in out.iterdir()) == ["manifest.json", "segmenter.int8.onnx",
+                                                          "segmenter.safetensors"]
+    assert set(model["accuracy"]) == {"fp32", "int8"}
     assert model["architecture"] == "efficientnet_lite0_fpn"
     assert model["calibration"]["parameters"] == {"method": "percentile", "num_bins": 2048, "percentile": 99.9}
     assert model["validation"]["outputs"][0]["max_abs"] <= 1e-4
@@ -45,6 +49,7 @@ def test_export_command_writes_a_validated_bundle(checkpoint, tmp_path):
     (["--calib-bins", "512"], "'minmax' does not use num_bins"),
     (["--calib-method", "entropy", "--calib-quantized-bins", "4096"], "num_quantized_bins"),
     (["--opset", "11"], "opset 11 is too old"),
+    (["--bundle-files", "fp16"], "--bundle-files fp16"),
 ])
 def test_bad_options_fail_with_a_message(checkpoint, tmp_path, arguments, message):
     result = CliRunner().invoke(export, ["segmenter", "--checkpoint", str(checkpoint), "--out", str(tmp_path),

@@ -1,7 +1,5 @@
 """Sensitivity-guided mixed precision: which modules to keep in float when int8 fails the gate."""
 
-import math
-
 import numpy as np
 import onnx
 import pytest
@@ -21,7 +19,7 @@ def test_nodes_are_grouped_by_the_module_that_made_them(fp32_segmenter):
 
 def test_sqnr_is_in_decibels():
     reference = [np.full(4, 2.0)]
-    assert math.isinf(output_sqnr(reference, reference))
+    assert output_sqnr(reference, reference) > 300        # no noise: the float epsilon floor
     assert output_sqnr(reference, [np.full(4, 2.2)]) == pytest.approx(20.0)
 
 

@@ -8,8 +8,9 @@ import tiny_models
 from artifactsdk.bundle import Bundle
 from artifactsdk.export.bundle_writer import write_bundle
 from artifactsdk.export.label_agreement import agreement, label_sets
-from artifactsdk.export.pipeline import ExportOptions, export_model
+from artifactsdk.export.pipeline import export_model
 from artifactsdk.export.quantize import Int8Settings
+from artifactsdk.export.settings import ExportSettings
 from artifactsdk.export.sensitivity import module_key
 
 CONFIG = {"labels": [{"index": 0, "key": "a", "name": "A"}, {"index": 1, "key": "b", "name": "B"},
@@ -56,7 +57,7 @@ def _export(tmp_path, heldout, calibration, min_label_agreement):
     model = tiny_models.randomized(tiny_models.TinyClassifier)
     weights = tiny_models.save_weights(model, tmp_path / "ckpt")
     int8 = Int8Settings(keep_float_heads=False, min_label_agreement=min_label_agreement)
-    options = ExportOptions(max_drop=100.0, int8=int8)
+    options = ExportSettings(max_drop=100.0, int8=int8)
     bundle = tmp_path / "bundle"
     exported = export_model(model, crowded_config(model, heldout), weights, bundle, options, heldout, calibration)
     write_bundle(bundle, {exported.role: exported.entry})  # validates the manifest against its schema

@@ -4,7 +4,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from artifactsdk.errors import BundleError  # noqa: E402
-from artifactsdk.rectify.inpainters.restorer import WEIGHTS, RestorerInpainter, build_network  # noqa: E402
+from artifactsdk.models.restorer import RestorerNet, shipped_restorer  # noqa: E402
+from artifactsdk.rectify.inpainters.restorer import RestorerInpainter  # noqa: E402
 from artifactsdk.rectify.metrics import region_psnr  # noqa: E402
 from artifactsdk.rectify.zoom_in import repair  # noqa: E402
 
@@ -13,7 +14,7 @@ def test_the_shipped_weights_load_and_restore_a_darkened_region(scene):
     clean, mask, _ = scene
     darkened = clean.copy()
     darkened[mask] = (darkened[mask] * 0.5).astype(np.uint8)      # a luminance discrepancy
-    assert WEIGHTS.is_file()
+    assert shipped_restorer().is_file()
     repaired, _ = repair(darkened, mask, RestorerInpainter(), "cpu")
     assert region_psnr(repaired, clean, mask) > region_psnr(darkened, clean, mask) + 3
 
@@ -30,7 +31,7 @@ def test_odd_sizes_are_padded_and_known_pixels_kept():
 
 def test_the_network_only_changes_the_hole():
     torch.manual_seed(0)
-    network = build_network().eval()
+    network = RestorerNet().eval()
     image, fill = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
     hole = torch.zeros(1, 1, 32, 32)
     hole[..., 8:20, 8:20] = 1

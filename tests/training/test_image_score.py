@@ -13,7 +13,7 @@ from scipy import ndimage, stats
 
 from artifactsdk.cli import main
 from artifactsdk.errors import DatasetError
-from artifactsdk.models import SHIPPED_WEIGHTS
+from artifactsdk.models import shipped_weights
 from artifactsdk.training.image_score import (SEGMENTER_WEIGHTS, TuningOptions, choose_segmenter_weight,
                                               fit_artifact_head, group_order_pairs, quantile_threshold, ranking_pairs)
 from artifactsdk.training.real_data import RatedImage, read_ratings, split_by_prompt, write_ratings
@@ -111,7 +111,7 @@ def tiny_real(tmp_path_factory):
 def test_tune_writes_tuned_checkpoints_with_thresholds_no_lower_than_their_floors(tiny_real, tmp_path):
     out = tmp_path / "tuned"
     result = CliRunner().invoke(main, [
-        "tune", "--checkpoint", str(SHIPPED_WEIGHTS), "--data", str(tiny_real / "synth"),
+        "tune", "--checkpoint", str(shipped_weights()), "--data", str(tiny_real / "synth"),
         "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
         "--images", str(tiny_real / "rated"), "--out", str(out), "--val-fraction", "0.5", "--threads", "1",
         "--classifier-input", "128", "--worse-group", "blurry:sharp", "--quiet"])
@@ -122,7 +122,7 @@ def test_tune_writes_tuned_checkpoints_with_thresholds_no_lower_than_their_floor
     assert classifier["input"]["height"] == classifier["input"]["width"] == 128
     assert classifier["thresholds"]["artifact"] >= report["classifier"]["synth_best_f1_threshold"]
     assert classifier["tuning"]["options"]["worse_groups"] == [["blurry", "sharp"]]
-    trained = json.loads((SHIPPED_WEIGHTS / "segmenter" / "config.json").read_text())["thresholds"]
+    trained = json.loads((shipped_weights() / "segmenter" / "config.json").read_text())["thresholds"]
     tuned = json.loads((out / "segmenter" / "config.json").read_text())["thresholds"]
     assert tuned["pixel"] >= trained["pixel"] and tuned["image"] >= trained["image"]
     weight = json.loads((out / "segmenter" / "config.json").read_text())["image_score"]["weight"]
@@ -143,7 +143,7 @@ def test_an_unreadable_rated_image_is_skipped_and_the_rest_keep_their_ratings(ti
     (rated / "blurry_005.png").write_bytes(b"not an image")
     out = tmp_path / "tuned"
     result = CliRunner().invoke(main, [
-        "tune", "--checkpoint", str(SHIPPED_WEIGHTS), "--data", str(tiny_real / "synth"),
+        "tune", "--checkpoint", str(shipped_weights()), "--data", str(tiny_real / "synth"),
         "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"), "--images", str(rated),
         "--out", str(out), "--val-fraction", "0.5", "--threads", "1", "--quiet"])
     assert result.exit_code == 0, result.output
@@ -153,7 +153,7 @@ def test_an_unreadable_rated_image_is_skipped_and_the_rest_keep_their_ratings(ti
 
 def test_an_unknown_group_in_worse_group_is_refused(tiny_real, tmp_path):
     result = CliRunner().invoke(main, [
-        "tune", "--checkpoint", str(SHIPPED_WEIGHTS), "--data", str(tiny_real / "synth"),
+        "tune", "--checkpoint", str(shipped_weights()), "--data", str(tiny_real / "synth"),
         "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
         "--images", str(tiny_real / "rated"), "--out", str(tmp_path / "o"), "--worse-group", "blurry:nope"])
     assert result.exit_code == 2 and "nope" in result.output
@@ -161,7 +161,7 @@ def test_an_unknown_group_in_worse_group_is_refused(tiny_real, tmp_path):
 
 def test_tune_refuses_to_write_over_its_input(tiny_real):
     result = CliRunner().invoke(main, [
-        "tune", "--checkpoint", str(SHIPPED_WEIGHTS), "--data", str(tiny_real / "synth"),
+        "tune", "--checkpoint", str(shipped_weights()), "--data", str(tiny_real / "synth"),
         "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
-        "--images", str(tiny_real / "rated"), "--out", str(SHIPPED_WEIGHTS)])
+        "--images", str(tiny_real / "rated"), "--out", str(shipped_weights())])
     assert result.exit_code == 2 and "--out" in result.output

@@ -1,0 +1,131 @@
+"""Judging int8 candidates of one model against its fp32 ONNX, and making the int8 file.
+
+A candidate is acceptable when it passes the accuracy gate, its outputs' SNR against
+fp32 on calibration images is at least `min_sqnr_db` (a metric can hold while single
+decisions flip) and, for a classifier, its label sets match fp32's on at least
+`min_label_agreement` of the held-out images. When the first candidate is not, the
+sensitivity search keeps modules in float until one is (artifactsdk.export.sensitivity).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from artifactsdk.calibration.reader import ImageBatchReader, preprocess_batch
+from artifactsdk.calibration.record import CalibrationRecord
+from artifactsdk.calibration.sources import ImageSet
+from artifactsdk.errors import ExportError
+from artifactsdk.export.accuracy_gate import gate, score
+from artifactsdk.export.heldout import HeldOutSet
+from artifactsdk.export.predictors import OnnxPredictor, image_predictor
+from artifactsdk.export.quantize import Int8Settings
+from artifactsdk.export.settings import ExportSettings
+from artifactsdk.preprocess import InputSpec
+
+
+def _finite(metrics: dict) -> dict:
+    """NaN (a metric without positives) is not JSON: it is written as null."""
+    return {key: (None if isinstance(value, float) and math.isnan(value) else
+                  _finite(value) if isinstance(value, dict) else value)
+            for key, value in metrics.items()}
+
+
+@dataclass(frozen=True)
+class ModelScoring:
+    """How one exported model's ONNX files are run and scored on the held-out set."""
+    role: str
+    config: dict
+    spec: InputSpec
+    outputs: list
+    heldout: HeldOutSet
+    settings: ExportSettings
+
+    def predictor(self, path: Path):
+        return image_predictor(self.role, OnnxPredictor(path), self.spec, self.outputs)
+
+    def evaluate(self, path: Path) -> dict:
+        return _finite(score(self.role, self.predictor(path), self.config, self.heldout.samples,
+                             self.settings.quiet))
+
+    def labels(self, path: Path) -> list[frozenset]:
+        from artifactsdk.export.label_agreement import label_sets
+
+        return label_sets(self.predictor(path), self.config, self.heldout.images)
+
+    def passes_gate(self, accuracy: dict) -> bool:
+        return gate(self.role, accuracy, self.settings.max_drop, self.heldout.description, len(self.heldout)).passed
+
+
+@dataclass(frozen=True)
+class Int8Attempt:
+    """The verdict on an int8 candidate; the export keeps the last one judged."""
+    accuracy: dict
+    gate_passed: bool
+    measured: dict  # output_sqnr_db, label_agreement (classifiers), float_search
+    keeps_decisions: bool  # label agreement reached (always true without the criterion)
+
+    def fallback_record(self, settings: Int8Settings) -> dict:
+        """The manifest's account of why this model runs fp32 where int8 was asked for."""
+        return {"runs": "fp32", "min_label_agreement": settings.min_label_agreement, **self.measured,
+                "accuracy": self.accuracy,
+                "reason": f"int8 kept the fp32 labels on {self.measured['label_agreement']:.1%} of the held-out "
+                          f"images (needed {settings.min_label_agreement:.1%}) with up to {settings.float_search} "
+                          "of its most sensitive modules in float"}
+
+
+class Int8Judge:
+    """Called with a candidate int8 file: judges it (see the module docstring), keeps the
+    verdict in `last` and says whether it is acceptable."""
+
+    def __init__(self, scoring: ModelScoring, fp32: Path, fp32_accuracy: dict, feeds: list[dict]):
+        from artifactsdk.export.sensitivity import run_outputs
+
+        self.scoring, self.fp32_accuracy, self.feeds = scoring, fp32_accuracy, feeds
+        self.int8 = scoring.settings.int8
+        self.reference = run_outputs(fp32, feeds)
+        judge_labels = scoring.role == "classifier" and self.int8.min_label_agreement > 0
+        self.reference_labels = scoring.labels(fp32) if judge_labels else None
+        self.last: Int8Attempt | None = None
+
+    def __call__(self, path: Path) -> bool:
+        from artifactsdk.export.label_agreement import agreement
+        from artifactsdk.export.sensitivity import output_sqnr, run_outputs
+
+        accuracy = self.scoring.evaluate(path)
+        measured = {"output_sqnr_db": round(output_sqnr(self.reference, run_outputs(path, self.feeds)), 2)}
+        keeps_decisions = True
+        if self.reference_labels is not None:
+            share = agreement(self.reference_labels, self.scoring.labels(path))
+            measured["label_agreement"] = round(share, 4)
+            keeps_decisions = share >= self.int8.min_label_agreement
+        gate_passed = self.scoring.passes_gate({"fp32": self.fp32_accuracy, "int8": accuracy})
+        self.last = Int8Attempt(accuracy, gate_passed, measured, keeps_decisions)
+        return gate_passed and keeps_decisions and measured["output_sqnr_db"] >= self.int8.min_sqnr_db
+
+
+def write_int8(scoring: ModelScoring, fp32: Path, int8_path: Path, calibration: ImageSet | None,
+               fp32_accuracy: dict) -> tuple[CalibrationRecord, Int8Attempt]:
+    """Calibrate and quantize `fp32` into `int8_path`, searching for modules to keep in
+    float while the candidate is not acceptable and the settings allow."""
+    from artifactsdk.export.quantize import Quantizer
+    from artifactsdk.export.sensitivity import PROBE_IMAGES, search_float_groups
+    from artifactsdk.progress import Progress
+
+    if calibration is None:
+        raise ExportError("int8 needs calibration images: pass --calib DIR or --calib-synth N --seed S.")
+    int8, spec = scoring.settings.int8, scoring.spec
+    progress = Progress(f"calibrating {scoring.role} ({int8.calibration.method})", len(calibration),
+                        scoring.settings.quiet)
+    reader = ImageBatchReader(calibration.images, spec, int8.batch_size, on_batch=progress.update)
+    record = CalibrationRecord.of(int8.calibration.method, int8.preset, calibration.hashes,
+                                  calibration.description, int8.calibration.to_dict())
+    feeds = [{spec.name: preprocess_batch([image], spec)} for image in calibration.images[:PROBE_IMAGES]]
+    judge = Int8Judge(scoring, fp32, fp32_accuracy, feeds)
+    with Quantizer(fp32, reader, int8) as quantizer:
+        progress.close()
+        search = {}
+        if not judge(quantizer.write(int8_path)) and int8.float_search:
+            search = search_float_groups(quantizer, int8_path, feeds, judge, int8.float_search).to_dict()
+    return record, replace(judge.last, measured={**judge.last.measured, **search})
