@@ -12,20 +12,11 @@ from artifactsdk.benchmarks.run import DETECTOR, BenchSettings
 from artifactsdk.benchmarks.timing import DEFAULT_DURATION_S
 from artifactsdk.bundle import ROLES
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.option_settings import CommaList, build_settings, settings_option
+from artifactsdk.option_settings import CommaList, Shape, build_settings, settings_option
 
 
 def setting(path: str, *param_decls: str, **attrs):
     return settings_option(BenchSettings, path, *param_decls, **attrs)
-
-
-def _shape(_ctx, param, value):
-    from artifactsdk.export.tensorrt_build import parse_shape  # the same NxCxHxW syntax as build-engine
-
-    try:
-        return parse_shape(value) if value else None
-    except ArtifactSDKError as exc:
-        raise click.BadParameter(str(exc), param=param) from exc
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,7 +51,7 @@ def _shape(_ctx, param, value):
          help="Time an arbitrary ONNX file instead of a bundle (needs --input-shape).")
 @setting("torchscript", "--torchscript", type=click.Path(dir_okay=False, exists=True, path_type=Path),
          help="Time a TorchScript file (torch.jit.load) instead of a bundle (needs --input-shape).")
-@setting("input_shape", "--input-shape", callback=_shape,
+@setting("input_shape", "--input-shape", type=Shape(),
          help="NxCxHxW for --onnx / --torchscript, e.g. 1x3x512x512.")
 @setting("peak", "--peak/--no-peak", help="Measure the machine's fp32 / int8 GEMM peak (for the fraction-of-peak column).")
 @setting("peers", "--peers/--no-peers",

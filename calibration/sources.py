@@ -148,3 +148,14 @@ def load_images(source: ImageSource, quiet: bool = True) -> ImageSet:
         raise DatasetError(f"calibration source {source.description} gave no images; "
                            "calibration needs at least one.")
     return ImageSet(tuple(images), tuple(image_sha256(image) for image in images), source.description)
+
+
+def calibration_loader(calib_dir, count: int, seed: int, quiet: bool):
+    """A loader of the calibration images (read only if TensorRT has to calibrate), or None."""
+    if calib_dir:
+        source = FolderImages(Path(calib_dir))
+    elif count > 0:
+        source = SynthImages(count, seed)
+    else:
+        return None
+    return lambda: load_images(source, quiet=quiet).images

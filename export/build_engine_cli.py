@@ -2,74 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import json
 import sys
-import threading
-import time
-from pathlib import Path
 
 import click
 
+from artifactsdk.calibration.sources import calibration_loader
 from artifactsdk.errors import ArtifactSDKError
-
-
-@contextlib.contextmanager
-def spinner(label: str, enabled: bool):
-    """A spinner with elapsed seconds on stderr while the block runs (builds take minutes)."""
-    if not enabled:
-        yield
-        return
-    done = threading.Event()
-    started = time.perf_counter()
-
-    def spin():
-        for frame in itertools.cycle("|/-\\"):
-            sys.stderr.write(f"\r{frame} {label} {time.perf_counter() - started:5.0f}s")
-            sys.stderr.flush()
-            if done.wait(0.2):
-                break
-
-    thread = threading.Thread(target=spin, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
-        sys.stderr.write(f"\r{label}: {time.perf_counter() - started:.0f}s\n")
-
-
-def _shape(_ctx, _param, value):
-    from artifactsdk.export.tensorrt_build import parse_shape
-
-    try:
-        return parse_shape(value) if value else None
-    except ArtifactSDKError as exc:
-        raise click.BadParameter(str(exc)) from exc
-
-
-def _calibration_images(calib_dir, count: int, seed: int, quiet: bool):
-    """A loader of the calibration images (read only if TensorRT has to calibrate), or None."""
-    from artifactsdk.calibration.sources import FolderImages, SynthImages, load_images
-
-    if calib_dir:
-        source = FolderImages(Path(calib_dir))
-    elif count > 0:
-        source = SynthImages(count, seed)
-    else:
-        return None
-    return lambda: load_images(source, quiet=quiet).images
+from artifactsdk.option_settings import Shape
+from artifactsdk.progress import spinner
 
 
 @click.command("build-engine")
 @click.argument("bundle", type=click.Path(exists=True, file_okay=False))
 @click.option("--precision", type=click.Choice(["fp16", "int8"]), default="fp16", show_default=True)
 @click.option("--models", default="", help="Comma-separated models (classifier,segmenter); default: all.")
-@click.option("--min-shape", callback=_shape, help="NxCxHxW, e.g. 1x3x512x512 (default: batch 1).")
-@click.option("--opt-shape", callback=_shape, help="NxCxHxW the engine is tuned for (default: batch 1).")
-@click.option("--max-shape", callback=_shape, help="NxCxHxW (default: batch 8).")
+@click.option("--min-shape", type=Shape(), help="NxCxHxW, e.g. 1x3x512x512 (default: batch 1).")
+@click.option("--opt-shape", type=Shape(), help="NxCxHxW the engine is tuned for (default: batch 1).")
+@click.option("--max-shape", type=Shape(), help="NxCxHxW (default: batch 8).")
 @click.option("--workspace", "workspace_gib", type=float, default=4.0, show_default=True,
               help="Builder workspace in GiB.")
 @click.option("--timing-cache", type=click.Path(dir_okay=False),
@@ -95,7 +45,7 @@ def build_engine(bundle, precision, models, min_shape, opt_shape, max_shape, wor
             opt_shape=opt_shape, max_shape=max_shape, workspace_gib=workspace_gib, timing_cache=timing_cache,
             version_compatible=version_compatible, hardware_compat=hardware_compat)
         results = build_bundle_engines(bundle, options, status=lambda label: spinner(label, show),
-                                       calibration_images=_calibration_images(calib_dir, calib_synth, seed, quiet))
+                                       calibration_images=calibration_loader(calib_dir, calib_synth, seed, quiet))
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

@@ -107,18 +107,6 @@ class EngineBuildResult:
                 "bytes": self.bytes, "seconds": round(self.seconds, 3)}
 
 
-def parse_shape(text: str) -> tuple[int, ...]:
-    """'1x3x512x512' -> (1, 3, 512, 512)."""
-    try:
-        shape = tuple(int(part) for part in text.lower().split("x"))
-    except ValueError:
-        shape = ()
-    if len(shape) != 4 or min(shape) < 1:
-        raise InvalidInputError(f"a shape is four positive integers joined by 'x' (NxCxHxW, e.g. 1x3x512x512), "
-                                f"got {text!r}.")
-    return shape
-
-
 def shape_profile(input_entry: dict, options: EngineBuildOptions) -> ShapeProfile:
     """The profile from the options, defaulting to the bundle's input size with batch 1..8."""
     fixed = (3, input_entry["height"], input_entry["width"])

@@ -14,6 +14,8 @@ import typing
 
 import click
 
+from artifactsdk.errors import InvalidInputError
+
 SEPARATOR = "__"  # click parameter names are identifiers: "int8.min_sqnr_db" -> "int8__min_sqnr_db"
 
 
@@ -37,6 +39,32 @@ class CommaList(click.ParamType):
             expected = ", ".join(self.choices) if self.choices else f"{self.item.__name__} values"
             self.fail(f"expected a comma-separated list of {expected}; found {value!r}", param, ctx)
         return items
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """'1x3x512x512' -> (1, 3, 512, 512)."""
+    try:
+        shape = tuple(int(part) for part in text.lower().split("x"))
+    except ValueError:
+        shape = ()
+    if len(shape) != 4 or min(shape) < 1:
+        raise InvalidInputError(f"a shape is four positive integers joined by 'x' (NxCxHxW, e.g. 1x3x512x512), "
+                                f"got {text!r}.")
+    return shape
+
+
+class Shape(click.ParamType):
+    """"1x3x512x512" -> (1, 3, 512, 512)."""
+
+    name = "NxCxHxW"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_shape(value)
+        except InvalidInputError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def field_default(cls, path: str):

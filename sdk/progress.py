@@ -7,7 +7,10 @@ line instead of through it.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import sys
+import threading
 import time
 from typing import Iterable, TextIO, TypeVar
 
@@ -83,3 +86,29 @@ def collect(items: Iterable[T], label: str, total: int | None, quiet: bool) -> l
             collected.append(item)
             progress.advance()
     return collected
+
+
+@contextlib.contextmanager
+def spinner(label: str, enabled: bool):
+    """A spinner with elapsed seconds on stderr while the block runs (builds take minutes)."""
+    if not enabled:
+        yield
+        return
+    done = threading.Event()
+    started = time.perf_counter()
+
+    def spin():
+        for frame in itertools.cycle("|/-\\"):
+            sys.stderr.write(f"\r{frame} {label} {time.perf_counter() - started:5.0f}s")
+            sys.stderr.flush()
+            if done.wait(0.2):
+                break
+
+    thread = threading.Thread(target=spin, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        sys.stderr.write(f"\r{label}: {time.perf_counter() - started:.0f}s\n")
