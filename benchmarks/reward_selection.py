@@ -12,7 +12,6 @@ The variance of the Laplacian (sharpest image wins) is the no-learning baseline.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from artifactsdk.benchmarks.output import print_and_save
 from artifactsdk.progress import Progress
 from artifactsdk.reward import ArtifactReward
 from artifactsdk.training.real_data import read_ratings, split_by_prompt
@@ -91,11 +91,7 @@ def main(data, min_candidates, bundle, threads, json_path, quiet):
         groups = [[(r.mos, scores[r.name]) for r in sorted(kept[p], key=lambda r: r.name)] for p in prompts]
         report["subsets"][subset] = {selector: selection_figures(groups, selector)
                                      for selector in ("score", "area", "laplacian_variance")}
-    text = json.dumps(report, indent=2)
-    click.echo(text)
-    if json_path:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(text + "\n")
+    print_and_save(report, json_path)
 
 
 if __name__ == "__main__":

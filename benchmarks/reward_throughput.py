@@ -10,7 +10,6 @@ and the client sends sequential requests of `batch` images. Each figure is the m
 
 from __future__ import annotations
 
-import json
 import socket
 import statistics
 import subprocess
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.benchmarks.environment import load_average
+from artifactsdk.benchmarks.output import print_and_save
 from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.reward import ArtifactReward
 
@@ -90,13 +91,6 @@ def wait_until_up(client, server, seconds: float = 120) -> None:
     raise click.ClickException(f"artifactsdk serve did not answer within {seconds:.0f} s")
 
 
-def load_average() -> float | None:
-    try:
-        return float(Path("/proc/loadavg").read_text().split()[0])
-    except OSError:
-        return None
-
-
 @click.command()
 @click.option("--images", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
 @click.option("--count", type=click.IntRange(min=8), default=32, show_default=True, help="Images per pass.")
@@ -114,11 +108,7 @@ def main(folder, count, rounds, bundle, threads, json_path):
             report["images_per_second"][f"{path}_batch{batch}"] = {
                 "median": round(statistics.median(speeds), 2), "passes": [round(s, 2) for s in speeds]}
     report["load_average_after"] = load_average()
-    text = json.dumps(report, indent=2)
-    click.echo(text)
-    if json_path:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(text + "\n")
+    print_and_save(report, json_path)
 
 
 if __name__ == "__main__":
