@@ -48,7 +48,7 @@ class LazyGroup(click.Group):
             missing = exc.name or str(exc)
             raise click.ClickException(
                 f"'artifactsdk {name}' needs the module '{missing}', which is not installed "
-                "(see the README for the extras: pip install 'artifactsdk[export]' or '[train]')."
+                "(see the README for the extras: pip install 'artifactsdk[export]', '[train]' or '[serve]')."
             ) from exc
         return getattr(module, attribute)
 

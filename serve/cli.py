@@ -7,6 +7,7 @@ environment; within a process one Detector serves every request.
 from __future__ import annotations
 
 import click
+import uvicorn  # at import time, so a missing `serve` extra is reported by the command table
 
 from artifactsdk.reward import REDUCTIONS
 from artifactsdk.serve.settings import MiB, ServerSettings
@@ -38,8 +39,6 @@ APP_FACTORY = "artifactsdk.serve.app:app_from_environment"
 def serve(host, port, bundle, backend, precision, threads, workers, reduce, batch_size, max_mb, max_batch, max_pixels,
           log_level):
     """Serve POST /v1/detect, POST /v1/reward and GET /healthz (docs at /docs)."""
-    import uvicorn
-
     ServerSettings(bundle=bundle, backend=backend, precision=precision, threads=threads, reduce=reduce,
                    batch_size=batch_size, max_bytes=int(max_mb * MiB), max_batch=max_batch,
                    max_pixels=max_pixels).to_environment()
