@@ -142,7 +142,7 @@ def test_the_serve_command_starts_workers_that_answer(tiny_bundle):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "artifactsdk.cli", "serve", "--bundle", str(tiny_bundle), "--port", str(port),
-               "--workers", "2", "--threads", "1", "--log-level", "warning"]
+               "--workers", "2", "--threads", "1", "--max-pixels", "10000", "--log-level", "warning"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         health = None
@@ -156,6 +156,10 @@ def test_the_serve_command_starts_workers_that_answer(tiny_bundle):
         assert health["models"]["segmenter"]["backend"] == "ort-cpu"
         answer = httpx.post(f"http://127.0.0.1:{port}/v1/reward", files=files(images(2)), timeout=30)
         assert answer.status_code == 200 and answer.json()["is_artifact"] == [False, True]
+        large = encoded(red_square_image(128, (0, 0, 0, 0)))  # 16384 pixels, over --max-pixels
+        refused = httpx.post(f"http://127.0.0.1:{port}/v1/detect", content=large,
+                             headers={"content-type": "image/png"}, timeout=30)
+        assert refused.status_code == 422 and "exceeds the limit of 10,000" in refused.text
     finally:
         process.terminate()
         process.wait(timeout=30)
