@@ -46,10 +46,10 @@ def server(detector):
     server = uvicorn.Server(uvicorn.Config(create_app(settings, detector=detector), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert server.started, "the server did not start within 30 s"
+    assert server.started, "the server did not start within 60 s"
     with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=60) as client:
         yield client
     server.should_exit = True
@@ -146,13 +146,13 @@ def test_the_serve_command_starts_workers_that_answer(tiny_bundle):
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         health = None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while health is None and time.monotonic() < deadline and process.poll() is None:
             try:
                 health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert health is not None, process.stderr.read() if process.poll() is not None else "no answer in 60 s"
+        assert health is not None, process.stderr.read() if process.poll() is not None else "no answer in 120 s"
         assert health["models"]["segmenter"]["backend"] == "ort-cpu"
         answer = httpx.post(f"http://127.0.0.1:{port}/v1/reward", files=files(images(2)), timeout=30)
         assert answer.status_code == 200 and answer.json()["is_artifact"] == [False, True]
