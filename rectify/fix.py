@@ -87,7 +87,7 @@ def fix_image(detector, image, detection=None, inpainter: str | Inpainter = "bui
     records: list[RoundRecord] = []
     stopped = "rounds"
     for number in range(1, rounds + 1):
-        area = artifact_area(current_detection)
+        area = current_detection.artifact_area
         if area == 0.0:
             stopped = "clean"
             break
@@ -97,7 +97,7 @@ def fix_image(detector, image, detection=None, inpainter: str | Inpainter = "bui
         repair_pass = undo_unimproved_windows(current, before_mask, repaired, judged.binary_mask(), repair_pass)
         if not all(window.kept for window in repair_pass.windows):
             judged = detector.detect(repaired) if any(w.kept for w in repair_pass.windows) else current_detection
-        area_after = artifact_area(judged)
+        area_after = judged.artifact_area
         kept = number == 1 or area_after < area
         records.append(RoundRecord(number, area, area_after, kept, repair_pass))
         if kept:
@@ -105,8 +105,8 @@ def fix_image(detector, image, detection=None, inpainter: str | Inpainter = "bui
         if area_after >= area:
             stopped = "no-progress"
             break
-    record = FixRecord(painter.name, str(torch_device), artifact_area(before),
-                       artifact_area(current_detection), _score(before),
+    record = FixRecord(painter.name, str(torch_device), before.artifact_area,
+                       current_detection.artifact_area, _score(before),
                        _score(current_detection), tuple(records), stopped, time.perf_counter() - started)
     return FixResult(current, record, before, current_detection)
 
@@ -125,11 +125,6 @@ def undo_unimproved_windows(original: np.ndarray, mask_before: np.ndarray, repai
             repaired[y0:y1, x0:x1] = original[y0:y1, x0:x1]
         windows.append(replace(record, kept=bool(improved)))
     return replace(repair_pass, windows=tuple(windows))
-
-
-def artifact_area(detection) -> float:
-    """Share of the image the detection marks as artifact (over its pixel threshold)."""
-    return float(detection.binary_mask().mean())
 
 
 def _score(detection) -> float | None:

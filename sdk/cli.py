@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("artifactsdk.benchmarks.cli:bench", "Measure latency, throughput, memory and accuracy."),
     "fix": ("artifactsdk.rectify.fix_cli:fix", "Repaint detected artifacts with zoom-in inpainting (torch)."),
     "eval-fix": ("artifactsdk.rectify.eval_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),
+    "rank": ("artifactsdk.feedback.rank_cli:rank", "Rank generated images from fewest to most artifacts."),
+    "serve": ("artifactsdk.serve.cli:serve", "Serve detection and rewards over HTTP (FastAPI + uvicorn)."),
     "build-engine": ("artifactsdk.export.build_engine_cli:build_engine", "Build TensorRT engines for a bundle (needs an NVIDIA GPU)."),
 }
 
@@ -46,7 +48,7 @@ class LazyGroup(click.Group):
             missing = exc.name or str(exc)
             raise click.ClickException(
                 f"'artifactsdk {name}' needs the module '{missing}', which is not installed "
-                "(see the README for the extras: pip install 'artifactsdk[export]' or '[train]')."
+                "(see the README for the extras: pip install 'artifactsdk[export]', '[train]' or '[serve]')."
             ) from exc
         return getattr(module, attribute)
 

@@ -10,7 +10,6 @@ overlay into one contact sheet (artifactsdk.contact_sheet).
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ import click
 
 from artifactsdk.bundle import PRECISIONS
 from artifactsdk.contact_sheet import DEFAULT_CELL, DEFAULT_COLUMNS, MIN_CELL, SheetBuilder
-from artifactsdk.image_files import OutputNames, collect_inputs
+from artifactsdk.image_files import OutputNames, collect_inputs, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.progress import Progress
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
@@ -42,16 +41,10 @@ def check_sheet_path(sheet: Path, items: list[tuple[Path, Path]]) -> None:
     by file identity: links and other spellings of the same file count)."""
     if sheet.suffix.lower() != ".png":
         raise click.UsageError(f"--sheet writes a PNG: give a file name ending in .png, not {sheet}.")
-    if not sheet.exists():
-        return  # every input exists, so a new file cannot be one of them
-    for path, _ in items:
-        try:
-            same = os.path.samefile(path, sheet)
-        except OSError:
-            continue
-        if same:
-            raise click.UsageError(f"--sheet {sheet} is one of the input images ({path}); "
-                                   "choose another file name: outputs never overwrite inputs.")
+    path = same_input(sheet, (path for path, _ in items))
+    if path is not None:
+        raise click.UsageError(f"--sheet {sheet} is one of the input images ({path}); "
+                               "choose another file name: outputs never overwrite inputs.")
 
 
 def human_line(record: dict) -> str:

@@ -71,6 +71,11 @@ class Detection:
     def binary_mask(self, threshold: float | None = None) -> np.ndarray:
         return self.mask >= (self.pixel_threshold if threshold is None else threshold)
 
+    @cached_property
+    def artifact_area(self) -> float:
+        """Share of the image marked as artifact (pixels over `pixel_threshold`; 0 if not segmented)."""
+        return float(self.binary_mask().mean())
+
     def overlay(self, image=None, alpha: float = 0.55):
         """PAL-style view: artifact pixels tinted magenta, regions outlined (a PIL image)."""
         from artifactsdk.render import overlay

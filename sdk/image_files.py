@@ -3,6 +3,7 @@ a unique output name for each inside the output folder."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from artifactsdk.image_io import IMAGE_SUFFIXES
@@ -26,6 +27,20 @@ def collect_inputs(paths: tuple[Path, ...], recursive: bool) -> tuple[list[tuple
             missing.append({"source": str(path), "error": f"{path}: no such file or directory",
                             "error_type": "FileNotFoundError"})
     return found, missing
+
+
+def same_input(output: Path, inputs) -> Path | None:
+    """The input file that `output` would overwrite (the same path, a link, another spelling
+    of it), or None. Outputs never overwrite inputs."""
+    if not output.exists():
+        return None  # every input exists, so a new file cannot be one of them
+    for path in inputs:
+        try:
+            if os.path.samefile(path, output):
+                return path
+        except OSError:
+            continue
+    return None
 
 
 class OutputNames:

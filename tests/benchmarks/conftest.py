@@ -1,12 +1,6 @@
-import sys
-from pathlib import Path
-
 import pytest
 
-# The runtime tests' tiny bundle builder (real ONNX graphs, int8 and fp16 variants).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
-
-from tiny_bundle import build_tiny_bundle  # noqa: E402
+from tiny_bundle import build_tiny_bundle  # the runtime tests' builder (tests/conftest.py puts it on the path)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,77 @@
+"""`artifactsdk rank PATH...`: order generated images from fewest to most artifacts.
+
+Prints one line per image, best first; --csv writes the table, --top K keeps the K best,
+--copy-to DIR copies them there as RANK-NAME. A file that cannot be read is reported and
+skipped; the exit code is non-zero only when no image could be ranked.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from artifactsdk.image_files import collect_inputs, same_input
+from artifactsdk.image_io import IMAGE_SUFFIXES
+from artifactsdk.progress import Progress
+
+
+@click.command("rank")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--by", type=click.Choice(("score", "area")), default="score", show_default=True,
+              help="score: the image-level artifact score; area: the share of the image marked as artifact.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write rank, source, reward, artifact_score, area, labels to this CSV.")
+@click.option("--top", type=click.IntRange(min=1), help="Keep only the K best images.")
+@click.option("--copy-to", type=click.Path(file_okay=False, path_type=Path),
+              help="Copy the kept images here as RANK-NAME (001-name.png ...).")
+@click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
+@click.option("--bundle", default="default", show_default=True, help="'default' or a bundle directory.")
+@click.option("--backend", default="auto", show_default=True, help="As in `artifactsdk detect`.")
+@click.option("--precision", default="auto", show_default=True, help="As in `artifactsdk detect`.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), help="Inference threads (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+def rank(paths, by, csv_path, top, copy_to, recursive, bundle, backend, precision, batch_size, threads, quiet):
+    """Rank images (files or folders) from fewest to most artifacts."""
+    from artifactsdk.errors import ArtifactSDKError
+    from artifactsdk.feedback.ranking import copy_ranked, rank_images, write_csv
+    from artifactsdk.reward import ArtifactReward
+
+    items, failures = collect_inputs(paths, recursive)
+    if not items and not failures:
+        raise click.UsageError(f"no images found in {', '.join(map(str, paths))} "
+                               f"(looked for {', '.join(sorted(IMAGE_SUFFIXES))}).")
+    inputs = [path for path, _ in items]
+    if csv_path is not None and same_input(csv_path, inputs) is not None:
+        raise click.UsageError(f"--csv {csv_path} is one of the input images; outputs never overwrite inputs.")
+    for failure in failures:
+        click.echo(f"error: {failure['error']}", err=True)
+    try:
+        reward = ArtifactReward(bundle, reduce=by, backend=backend, precision=precision, batch_size=batch_size,
+                                threads=threads)
+    except ArtifactSDKError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with reward, Progress("rank", len(items), quiet) as bar:
+        ranked, failed = rank_images(reward, items, bar)
+    failures += failed
+    kept = ranked[:top] if top else ranked
+    for place, image in enumerate(kept, start=1):
+        labels = f" [{', '.join(image.labels)}]" if image.labels else ""
+        click.echo(f"{place:>4}  {image.reward:.4f}  {image.source}  (score {image.artifact_score:.3f}, "
+                   f"area {image.area * 100:.2f} %){labels}")
+    if csv_path is not None:
+        write_csv(csv_path, kept)
+    if copy_to is not None:
+        try:
+            copied = copy_ranked(kept, copy_to, inputs)
+        except FileExistsError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if not quiet:
+            click.echo(f"copied {len(copied)} images to {copy_to}", err=True)
+    if not quiet:
+        click.echo(f"{len(ranked) + len(failures)} images: {len(ranked)} ranked by {by}, {len(failures)} failed",
+                   err=True)
+    if not ranked:
+        sys.exit(1)
