@@ -79,15 +79,22 @@ def checkpoint_dirs(target: str, checkpoint: Path | None) -> dict[str, Path]:
               help="Seed of the held-out images; must differ from --seed.")
 @click.option("--eval-data", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Held-out dataset folder (synth, PAL or SynArtifact-1K layout) instead of synthetic images.")
+@click.option("--sign", "sign_key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ed25519 private key (PEM): write manifest.json.sig, which Detector.load(trusted_keys=...) "
+                   "and 'validate --key' check. Needs artifactsdk[sign].")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @source_options
 def export(target, checkpoint, out, precision, calib_dir, calib_synth, seed, calib_method, calib_bins,
            calib_quantized_bins, calib_percentile, preset, per_channel, keep_float_op, keep_float_node,
-           float_heads, float_search, min_sqnr, min_label_agreement, max_drop, opset, no_validate, eval_synth, eval_seed, eval_data, quiet, sources):
+           float_heads, float_search, min_sqnr, min_label_agreement, max_drop, opset, no_validate, eval_synth, eval_seed, eval_data, sign_key, quiet, sources):
     """Export TARGET (segmenter, classifier or all) to an ONNX bundle in --out."""
     from artifactsdk.export.plan import ExportPlan, run_plan
 
     try:
+        if sign_key is not None:
+            from artifactsdk.signing import load_private_key, sign_bundle
+
+            key = load_private_key(sign_key)  # a bad key fails now, not after the export
         plan = ExportPlan.from_cli(
             checkpoints=checkpoint_dirs(target, checkpoint) if sources is None else {}, out=out, precision=precision,
             calib_dir=calib_dir, calib_count=calib_synth, calib_seed=seed, calib_method=calib_method,
@@ -98,6 +105,8 @@ def export(target, checkpoint, out, precision, calib_dir, calib_synth, seed, cal
             max_drop=max_drop, opset=opset, validate=not no_validate, eval_count=eval_synth, eval_seed=eval_seed,
             eval_dir=eval_data, quiet=quiet)
         manifest = run_plan(plan, sources)
+        if sign_key is not None:
+            sign_bundle(out, key)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     from artifactsdk.export.summary import summary_table

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from artifactsdk import __version__, taxonomy
 from artifactsdk.manifest import file_entry, write_manifest
@@ -156,3 +157,9 @@ def build_tiny_bundle(root: Path, roles=("segmenter", "classifier"), variants=("
     write_manifest(root, {"format_version": 1, "name": "tiny", "version": "0", "sdk_version": __version__,
                           "created": "tests/runtime/tiny_bundle.py", "models": models})
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory):
+    """A segmenter + classifier bundle with fp32 and int8 ONNX files (read-only: copy to change it)."""
+    return build_tiny_bundle(tmp_path_factory.mktemp("tiny_bundle"))
