@@ -14,7 +14,6 @@ from pathlib import Path
 
 from artifactsdk import __version__
 from artifactsdk.export.onnx_export import TASK_OUTPUTS, spatially_dynamic
-from artifactsdk.errors import BundleError
 from artifactsdk.manifest import MANIFEST_NAME, file_entry, write_manifest
 from artifactsdk.preprocess import InputSpec
 from artifactsdk.signing import SIGNATURE_NAME
@@ -86,22 +85,6 @@ def external_data_files(onnx_path: str | Path) -> list[str]:
     tensors = [*_graph_tensors(model.graph), *(t for f in model.functions for t in _node_tensors(f.node))]
     return sorted({Path(ExternalDataInfo(tensor).location).as_posix() for tensor in tensors
                    if uses_external_data(tensor)})
-
-
-def check_external_data(bundle_dir: str | Path, manifest: dict) -> None:
-    """Raise BundleError when an ONNX file of the bundle loads external data its manifest entry
-    does not list (and hash): such bytes would escape verification."""
-    for role, model in manifest["models"].items():
-        for variant, entry in model["files"].items():
-            if entry["format"] != "onnx":
-                continue
-            folder = Path(entry["path"]).parent
-            used = {(folder / location).as_posix() for location in external_data_files(Path(bundle_dir) / entry["path"])}
-            listed = {record["path"] for record in entry.get("external_data", [])}
-            if used - listed:
-                raise BundleError(f"the {role}'s {variant} file {entry['path']} loads external data "
-                                  f"{sorted(used - listed)} that its manifest entry does not list or hash; "
-                                  "re-export the bundle.")
 
 
 def onnx_file_entry(bundle_dir: Path, name: str, precision: str, opset: int, quantization: dict | None) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -38,11 +39,41 @@ def validate_manifest(manifest: dict, where: str = "manifest") -> None:
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+    return _read_once(path, chunk)[0]
+
+
+# ONNX names the file of an external tensor in a StringStringEntryProto {key: "location",
+# value: PATH}: field 1 (tag 0x0a), length 8, "location", then field 2 (tag 0x12), a varint
+# length and PATH. Finding these while hashing tells, without the onnx package, which files
+# ONNX Runtime will open next to the model.
+_LOCATION = b"\x0a\x08location\x12"
+_OVERLAP = 1 << 16  # a location cut by a chunk boundary is found again in the next window
+
+
+def _locations(window: bytes) -> set[str]:
+    found, start = set(), 0
+    while (at := window.find(_LOCATION, start)) >= 0:
+        length, shift, pos, complete = 0, 0, at + len(_LOCATION), False
+        while pos < len(window) and shift < 35 and not complete:  # the varint length
+            byte = window[pos]
+            length, shift, pos, complete = length | (byte & 0x7F) << shift, shift + 7, pos + 1, byte < 0x80
+        if complete and pos + length <= len(window):  # else the next window holds all of it
+            found.add(window[pos:pos + length].decode("utf-8", "backslashreplace"))
+        start = at + 1
+    return found
+
+
+def _read_once(path: str | Path, chunk: int = 1 << 20, scan: bool = False) -> tuple[str, set[str]]:
+    """sha256 of the file, streamed, and (`scan`: an ONNX model) the external data locations it names."""
+    digest, locations, tail = hashlib.sha256(), set(), b""
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             digest.update(block)
-    return digest.hexdigest()
+            if scan:
+                window = tail + block
+                locations |= _locations(window)
+                tail = window[-_OVERLAP:]
+    return digest.hexdigest(), locations
 
 
 def _record(path: Path, relative_path: str) -> dict:
@@ -144,7 +175,7 @@ def bundle_path(bundle_dir: str | Path, relative_path: str) -> Path:
     return Path(bundle_dir, *parts)
 
 
-def _verify_one(bundle_dir: str | Path, record: dict) -> Path:
+def _verify_one(bundle_dir: str | Path, record: dict, scan: bool = False) -> tuple[Path, set[str]]:
     path = bundle_path(bundle_dir, record["path"])
     if not path.is_file():
         raise BundleError(f"bundle file {path} is listed in the manifest but missing.")
@@ -152,19 +183,27 @@ def _verify_one(bundle_dir: str | Path, record: dict) -> Path:
     if size != record["bytes"]:
         raise BundleError(f"bundle file {path} has {size} bytes, the manifest expects "
                           f"{record['bytes']}: it was changed or truncated. Re-export the bundle.")
-    actual = sha256_file(path)
+    actual, locations = _read_once(path, scan=scan)
     if actual != record["sha256"]:
         raise BundleError(f"bundle file {path} fails verification: sha256 {actual} does not match "
                           f"the manifest's {record['sha256']}. The file was modified; re-export the bundle.")
-    return path
+    return path, locations
 
 
 def verify_file(bundle_dir: str | Path, entry: dict) -> Path:
-    """Check one listed file's size and sha256, and those of its external data files;
-    return its path or raise BundleError."""
+    """Check one listed file's size and sha256, and those of its external data files, and that
+    an ONNX model loads no external data the manifest does not list; return its path or raise
+    BundleError."""
+    listed = {record["path"] for record in entry.get("external_data", ())}
     for record in entry.get("external_data", ()):
         _verify_one(bundle_dir, record)
-    return _verify_one(bundle_dir, entry)
+    path, locations = _verify_one(bundle_dir, entry, scan=entry["format"] == "onnx")
+    folder = posixpath.dirname(entry["path"])
+    unlisted = sorted({posixpath.normpath(posixpath.join(folder, location)) for location in locations} - listed)
+    if unlisted:
+        raise BundleError(f"bundle file {entry['path']} loads external data {unlisted} that its manifest entry "
+                          "does not list or hash; refused. Re-export the bundle.")
+    return path
 
 
 def verify_bundle(bundle_dir: str | Path, manifest: dict | None = None) -> dict:

@@ -50,11 +50,13 @@ def test_external_data_is_listed_hashed_and_checked(bundle):
     assert result.exit_code == 1 and "bundle OK" not in result.output and "fails verification" in result.output
 
 
-def test_validate_refuses_external_data_the_manifest_does_not_list(bundle):
+def test_external_data_the_manifest_does_not_list_is_refused(bundle):
     _external_data_bundle(bundle)
     manifest = load(bundle)
-    del manifest["models"]["segmenter"]["files"]["fp32"]["external_data"]
+    del manifest["models"]["segmenter"]["files"]["fp32"]["external_data"]  # the model file's hash still holds
     save(bundle, manifest)
+    with pytest.raises(BundleError, match=r"loads external data \['segmenter.fp32.onnx.data'\]"):
+        Detector.load(bundle)
     result = CliRunner().invoke(main, ["validate", str(bundle)])
     assert result.exit_code == 1 and "does not list or hash" in result.output and "bundle OK" not in result.output
 
@@ -155,3 +157,12 @@ def test_a_model_that_outputs_nan_gives_that_images_error_not_a_nan_score(bundle
     with Detector.load(bundle) as detector:
         result = detector.detect_batch([np.zeros((64, 64, 3), np.uint8)])[0]
     assert result.error_type == "BundleError" and "not finite" in result.error
+
+
+def test_external_data_locations_are_found_across_read_chunks(bundle):
+    from artifactsdk.manifest import _read_once
+
+    _external_data_bundle(bundle)
+    whole = _read_once(bundle / "segmenter.fp32.onnx", scan=True)
+    assert whole[1] == {"segmenter.fp32.onnx.data"}
+    assert all(_read_once(bundle / "segmenter.fp32.onnx", chunk=size, scan=True) == whole for size in range(1, 40))
