@@ -54,17 +54,17 @@ def check_bundle(ctx, param, value: str) -> str:
     return value
 
 
-def image_writers(detection, overlay: bool, mask: bool) -> dict:
+def image_suffixes(overlay: bool, mask: bool) -> tuple[str, ...]:
+    return tuple(suffix for suffix, wanted in ((OVERLAY_SUFFIX, overlay), (MASK_SUFFIX, mask)) if wanted)
+
+
+def image_writers(detection, suffixes: tuple[str, ...]) -> dict:
     """suffix -> a function writing that PNG to an open file."""
     from PIL import Image
 
-    writers = {}
-    if overlay:
-        writers[OVERLAY_SUFFIX] = lambda fh: detection.overlay().save(fh, format="PNG")
-    if mask:
-        writers[MASK_SUFFIX] = lambda fh: Image.fromarray(detection.binary_mask().astype("uint8") * 255).save(
-            fh, format="PNG")
-    return writers
+    draw = {OVERLAY_SUFFIX: detection.overlay,
+            MASK_SUFFIX: lambda: Image.fromarray(detection.binary_mask().astype("uint8") * 255)}
+    return {suffix: lambda fh, suffix=suffix: draw[suffix]().save(fh, format="PNG") for suffix in suffixes}
 
 
 def failure_record(path: Path, exc: Exception) -> dict:
@@ -162,7 +162,7 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
     load_seconds = time.perf_counter() - load_start
     if results:
         try:
-            results.open([path for path, _ in items], tuple(image_writers(None, overlay, mask)))
+            results.open([path for path, _ in items], image_suffixes(overlay, mask))
         except (OSError, ArtifactSDKError) as exc:
             detector.close()
             raise click.ClickException(f"cannot write to --out {out}: {exc}") from exc
@@ -196,7 +196,7 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
                 detection = detector.detect(path)
                 record = {**detection.to_dict(), "source": safe_text(str(path))}
                 if results:
-                    results.write(path, stems[path], image_writers(detection, overlay, mask), record)
+                    results.write(path, stems[path], image_writers(detection, image_suffixes(overlay, mask)), record)
             except Exception as exc:
                 failures.append(failure_record(path, exc))
                 emit(failures[-1])
@@ -211,7 +211,7 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
     seconds = time.perf_counter() - start
     if as_json:
         click.echo(json.dumps(records, indent=2))
-    summary = {"images": processed + len(failures), "processed": processed, "with_artifacts": flagged,
+    summary = {"images": processed + len(failures) + skipped, "processed": processed, "with_artifacts": flagged,
                "failed": len(failures), "skipped": skipped, "seconds": round(seconds, 3), "load_seconds": round(load_seconds, 3),
                "images_per_second": round(processed / seconds, 2) if seconds > 0 else None, "models": models}
     if sheet_builder is not None:

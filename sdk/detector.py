@@ -59,9 +59,13 @@ def _check_graph(role: str, backend: Backend, model: dict) -> None:
             raise BundleError(f"the {role}'s label index {highest} is beyond its {width} class outputs.")
 
 
-def _check_mode(mode: str) -> None:
+def _checked_options(mode: str, thresholds: dict | None, max_pixels: int | None, max_side: int) -> tuple:
+    """The caller's options checked (InvalidInputError): (threshold overrides, max_pixels, max_side)."""
     if mode not in MODES:
         raise InvalidInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    return (check_thresholds(thresholds),
+            None if max_pixels is None else limits.positive_int("max_pixels", max_pixels),
+            limits.positive_int("max_side", max_side, MIN_SIDE))
 
 
 def _failure(image, exc: Exception) -> DetectionFailure:
@@ -75,16 +79,16 @@ class Detector:
     def __init__(self, bundle: Bundle, backends: dict[str, Backend], mode: str = "full",
                  thresholds: dict | None = None, max_pixels: int | None = None,
                  max_side: int = DEFAULT_MAX_SIDE):
-        _check_mode(mode)
+        overrides, max_pixels, max_side = _checked_options(mode, thresholds, max_pixels, max_side)
         if mode == "cascade" and "classifier" not in backends:
             raise InvalidInputError("mode 'cascade' runs the classifier first, but the bundle has none; "
                                     "use mode='full'.")
         self.bundle = bundle
         self.backends = backends
         self.mode = mode
-        self.thresholds = {**DEFAULT_THRESHOLDS, **bundle.thresholds(), **check_thresholds(thresholds)}
-        self.max_pixels = None if max_pixels is None else limits.positive_int("max_pixels", max_pixels)
-        self.max_side = limits.positive_int("max_side", max_side, MIN_SIDE)
+        self.thresholds = {**DEFAULT_THRESHOLDS, **bundle.thresholds(), **overrides}
+        self.max_pixels = max_pixels
+        self.max_side = max_side
         self._closed = False
         self._specs = {role: InputSpec.from_manifest(bundle.model(role)["input"]) for role in backends}
         self._labels = bundle.model("classifier").get("labels", []) if "classifier" in backends else []
@@ -108,12 +112,8 @@ class Detector:
         a bundle whose manifest none of them signed is refused (artifactsdk.signing).
         Every argument is checked here, before anything is loaded.
         """
-        _check_mode(mode)
+        _checked_options(mode, thresholds, max_pixels, max_side)
         threads = limits.threads(threads)
-        check_thresholds(thresholds)
-        limits.positive_int("max_side", max_side, MIN_SIDE)
-        if max_pixels is not None:
-            limits.positive_int("max_pixels", max_pixels)
         if isinstance(bundle, Bundle):
             opened = Bundle.open(bundle.root, trusted_keys) if trusted_keys is not None else bundle
         else:

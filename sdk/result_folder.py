@@ -74,6 +74,7 @@ class ResultFolder:
         self._previous_outputs = {os.path.realpath(root / name) for outputs in self.finished.values()
                                   for name in outputs}
         self.names: OutputNames | None = None
+        self.suffixes: tuple[str, ...] = (JSON_SUFFIX,)
         self._index = None
 
     # -- before the run: what is ours --------------------------------------------------------

@@ -113,7 +113,7 @@ def test_resume_skips_finished_images_from_the_index(tiny_bundle, tmp_path):
     result = _detect(folder, "--out", out, "--overlay", "--bundle", tiny_bundle, "--resume", "--jsonl")
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["source"] for line in result.stdout.splitlines()] == [str(folder / "img2.png")]
-    assert "1 processed" in result.stderr and "3 already done" in result.stderr
+    assert "1 processed" in result.stderr and "3 already done" in result.stderr and "4 images: 1 processed" in result.stderr
 
 
 def test_resume_and_overwrite_need_out_and_exclude_each_other(tiny_bundle, tmp_path):
