@@ -66,15 +66,24 @@ def setting(path: str, *param_decls: str, **attrs):
 @setting("data.eval_seed", "--eval-seed", help="Seed of the held-out images; must differ from --seed.")
 @setting("data.eval_dir", "--eval-data", type=click.Path(exists=True, file_okay=False, path_type=Path),
          help="Held-out dataset folder (synth, PAL or SynArtifact-1K layout) instead of synthetic images.")
+@click.option("--sign", "sign_key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ed25519 private key (PEM): write manifest.json.sig, which Detector.load(trusted_keys=...) "
+                   "and 'validate --key' check. Needs artifactsdk[sign].")
 @setting("quiet", "--quiet", is_flag=True, default=False, show_default=False, help="No progress output.")
 @source_options
-def export(target, checkpoint, out, sources, **settings):
+def export(target, checkpoint, out, sign_key, sources, **settings):
     """Export TARGET (segmenter, classifier or all) to an ONNX bundle in --out."""
     from artifactsdk.export.plan import checkpoint_dirs, export_bundle
 
     try:
+        if sign_key is not None:
+            from artifactsdk.signing import load_private_key, sign_bundle
+
+            key = load_private_key(sign_key)  # a bad key fails now, not after the export
         checkpoints = checkpoint_dirs(target, checkpoint) if sources is None else {}
         manifest = export_bundle(checkpoints, out, build_settings(ExportSettings, settings), sources)
+        if sign_key is not None:
+            sign_bundle(out, key)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     from artifactsdk.export.summary import summary_table

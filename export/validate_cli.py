@@ -17,20 +17,26 @@ from artifactsdk.export.heldout import DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED
                    "Default: synthetic held-out images as the exporter makes them.")
 @click.option("--eval-synth", default=DEFAULT_EVAL_COUNT, show_default=True, help="Synthetic images without --data.")
 @click.option("--eval-seed", default=DEFAULT_EVAL_SEED, show_default=True, help="Their seed.")
+@click.option("--key", "keys", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Trusted Ed25519 public key (PEM, repeatable): fail unless one of them signed the manifest.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def validate(bundle, data, eval_synth, eval_seed, quiet):
+def validate(bundle, data, eval_synth, eval_seed, keys, quiet):
     """Verify BUNDLE's manifest and file hashes, run each precision, print the metrics.
 
-    Fails when a file does not match its hash, or when int8 / fp16 lose more against
-    fp32 than the bundle's accuracy gate allowed at export."""
+    Fails when a file does not match its hash, an ONNX file loads external data the
+    manifest does not hash, the signature does not match a --key, or int8 / fp16 lose
+    more against fp32 than the bundle's accuracy gate allowed at export."""
     from artifactsdk.export.accuracy_gate import gate
     from artifactsdk.export.bundle_eval import score_bundle
     from artifactsdk.export.heldout import folder_heldout, synthetic_heldout
     from artifactsdk.export.summary import metrics_table
+    from artifactsdk.bundle import Bundle
     from artifactsdk.manifest import verify_bundle
 
     try:
-        manifest = verify_bundle(bundle)
+        manifest = verify_bundle(bundle, Bundle.open(bundle, trusted_keys=keys or None).manifest)
+        if keys:
+            click.echo(f"{bundle}: manifest signed by a trusted key")
         click.echo(f"{bundle}: manifest valid, {sum(len(m['files']) for m in manifest['models'].values())} "
                    "files match their sha256")
         size = max(max(m["input"]["height"], m["input"]["width"]) for m in manifest["models"].values())

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-venv.sh
-exec "${ARTIFACTSDK_VENV:-.venv}/bin/artifactsdk" detect sdk/samples --out out/demo --overlay --mask
+exec "${ARTIFACTSDK_VENV:-.venv}/bin/artifactsdk" detect sdk/samples --out out/demo --overlay --mask --overwrite

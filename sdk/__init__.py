@@ -15,6 +15,7 @@ from artifactsdk.errors import (  # noqa: E402
     BackendUnavailableError,
     BundleError,
     DatasetError,
+    DetectorClosedError,
     ExportError,
     ImageDecodeError,
     InvalidInputError,
@@ -24,12 +25,13 @@ from artifactsdk.errors import (  # noqa: E402
 _LAZY = {
     "Detector": "artifactsdk.detector",
     "Detection": "artifactsdk.detection",
+    "DetectionFailure": "artifactsdk.detection",
     "Region": "artifactsdk.detection",
 }
 
 __all__ = [
     "__version__", "ArtifactSDKError", "BackendUnavailableError", "BundleError", "DatasetError",
-    "ExportError", "ImageDecodeError", "InvalidInputError", "MissingDependencyError", *_LAZY,
+    "DetectorClosedError", "ExportError", "ImageDecodeError", "InvalidInputError", "MissingDependencyError", *_LAZY,
 ]
 
 

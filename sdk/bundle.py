@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from artifactsdk.errors import BundleError, InvalidInputError
-from artifactsdk.manifest import read_manifest, verify_file
+from artifactsdk.manifest import MANIFEST_NAME, parse_manifest, read_manifest_bytes, verify_file
 from artifactsdk.runtimes.base import ModelFile
 
 PRECISIONS = ("auto", "fp32", "int8", "fp16")
@@ -72,9 +72,16 @@ class Bundle:
     manifest: dict = field(repr=False)
 
     @classmethod
-    def open(cls, bundle: str | Path = "default") -> "Bundle":
+    def open(cls, bundle: str | Path = "default", trusted_keys=None) -> "Bundle":
+        """`trusted_keys` (Ed25519 public keys: PEM paths, PEM bytes or key objects): refuse the
+        bundle unless one of them signed its manifest (artifactsdk.signing)."""
         root = resolve_bundle_dir(bundle)
-        return cls(root, read_manifest(root))
+        data = read_manifest_bytes(root)
+        if trusted_keys is not None:
+            from artifactsdk.signing import verify_signature
+
+            verify_signature(root, data, trusted_keys)
+        return cls(root, parse_manifest(data, str(root / MANIFEST_NAME)))
 
     @property
     def roles(self) -> tuple[str, ...]:

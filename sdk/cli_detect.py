@@ -3,8 +3,10 @@
 One record per image (the Detection's to_dict() plus its path; a failure is a record
 with "error"), a progress bar on a terminal, a summary at the end. A file that cannot
 be read is reported and skipped; the exit code is non-zero only when no image could be
-processed, or with --strict when any failed. --sheet tiles every processed image's
-overlay into one contact sheet (artifactsdk.contact_sheet).
+processed, or with --strict when any failed; 2 for a usage error. --sheet tiles every
+processed image's overlay into one contact sheet (artifactsdk.contact_sheet). --out
+writes through artifactsdk.result_folder: atomic files, never over an input, existing
+results kept unless --overwrite, --resume skips finished images.
 """
 
 from __future__ import annotations
@@ -16,24 +18,56 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.bundle import PRECISIONS
+from artifactsdk.bundle import PRECISIONS, resolve_bundle_dir
 from artifactsdk.contact_sheet import DEFAULT_CELL, DEFAULT_COLUMNS, MIN_CELL, SheetBuilder
-from artifactsdk.image_files import OutputNames, collect_inputs, same_input
+from artifactsdk.detection import DetectionFailure
+from artifactsdk.errors import ArtifactSDKError, BundleError, InvalidInputError
+from artifactsdk.image_files import collect_inputs, one_line, safe_text, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
+from artifactsdk.limits import max_threads, unit_interval
 from artifactsdk.progress import Progress
+from artifactsdk.result_folder import ResultFolder
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 
 MODE_CHOICES = ("full", "cascade")
+OVERLAY_SUFFIX, MASK_SUFFIX = ".overlay.png", ".mask.png"
 
 
-def write_outputs(detection, record: dict, stem: Path, overlay: bool, mask: bool) -> None:
+class UnitFloat(click.ParamType):
+    """A finite number in [0, 1] (click's FloatRange lets NaN through)."""
+
+    name = "number in [0, 1]"
+
+    def convert(self, value, param, ctx):
+        try:
+            return unit_interval(param.opts[0] if param else "value", float(value))
+        except (ValueError, InvalidInputError) as exc:
+            self.fail(f"{value!r} is not a finite number in [0, 1] ({exc})", param, ctx)
+
+
+def check_bundle(ctx, param, value: str) -> str:
+    try:
+        resolve_bundle_dir(value)
+    except BundleError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from exc
+    return value
+
+
+def image_suffixes(overlay: bool, mask: bool) -> tuple[str, ...]:
+    return tuple(suffix for suffix, wanted in ((OVERLAY_SUFFIX, overlay), (MASK_SUFFIX, mask)) if wanted)
+
+
+def image_writers(detection, suffixes: tuple[str, ...]) -> dict:
+    """suffix -> a function writing that PNG to an open file."""
     from PIL import Image
 
-    stem.with_name(stem.name + ".json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    if overlay:
-        detection.overlay().save(stem.with_name(stem.name + ".overlay.png"))
-    if mask:
-        Image.fromarray(detection.binary_mask().astype("uint8") * 255).save(stem.with_name(stem.name + ".mask.png"))
+    draw = {OVERLAY_SUFFIX: detection.overlay,
+            MASK_SUFFIX: lambda: Image.fromarray(detection.binary_mask().astype("uint8") * 255)}
+    return {suffix: lambda fh, suffix=suffix: draw[suffix]().save(fh, format="PNG") for suffix in suffixes}
+
+
+def failure_record(path: Path, exc: Exception) -> dict:
+    return {key: safe_text(value) for key, value in DetectionFailure.of(str(path), exc).to_dict().items()}
 
 
 def check_sheet_path(sheet: Path, items: list[tuple[Path, Path]]) -> None:
@@ -48,21 +82,25 @@ def check_sheet_path(sheet: Path, items: list[tuple[Path, Path]]) -> None:
 
 
 def human_line(record: dict) -> str:
+    """One line per image, whatever its file name holds."""
     if "error" in record:
-        return f"{record['source']}: failed ({record['error']})"
+        return one_line(f"{record['source']}: failed ({record['error']})")
     verdict = "artifact" if record["is_artifact"] else "clean"
     line = f"{record['source']}: {verdict} {record['artifact_score']:.2f}"
     if record["labels"]:
         line += f" [{', '.join(record['labels'])}]"
     captions = [region["caption"] for region in record["regions"][:3]]
-    return line + (": " + "; ".join(captions) if captions else "")
+    return one_line(line + (": " + "; ".join(captions) if captions else ""))
 
 
 @click.command("detect")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Write <name>.json per image (and overlays / masks) and summary.json here.")
+              help="Write <name>.json per image (and overlays / masks) and summary.json here. Existing "
+                   "results are kept (that image fails) unless --overwrite or --resume.")
+@click.option("--resume", is_flag=True, help="With --out: skip images a previous run finished.")
+@click.option("--overwrite", is_flag=True, help="With --out: replace existing results.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of records at the end.")
 @click.option("--jsonl", is_flag=True, help="Print one JSON record per line as images finish.")
 @click.option("--overlay", is_flag=True, help="Write <name>.overlay.png (magenta artifacts) into --out.")
@@ -74,28 +112,33 @@ def human_line(record: dict) -> str:
               help="Tiles per row of the --sheet.")
 @click.option("--sheet-cell", type=click.IntRange(min=MIN_CELL), default=DEFAULT_CELL, show_default=True,
               help="Longest side in pixels of each image in the --sheet.")
-@click.option("--bundle", default="default", show_default=True, help="'default' or a bundle directory.")
+@click.option("--bundle", default="default", show_default=True, callback=check_bundle,
+              help="'default' or a bundle directory.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
 @click.option("--mode", type=click.Choice(MODE_CHOICES), default="full", show_default=True,
               help="cascade: run the segmenter only on images the classifier flags.")
-@click.option("--threshold", type=click.FloatRange(0, 1),
+@click.option("--threshold", type=UnitFloat(),
               help="artifact_score at which an image is flagged; 0.5 (default) = the models' tuned "
                    "thresholds, lower finds more.")
-@click.option("--threads", type=click.IntRange(min=1), help="Inference threads (default: all cores).")
+@click.option("--threads", type=click.IntRange(1, max_threads()),
+              help=f"Inference threads, at most {max_threads()} here (default: all cores).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--strict", is_flag=True, help="Exit non-zero when any image fails.")
-def detect(paths, recursive, out, as_json, jsonl, overlay, mask, sheet, sheet_columns, sheet_cell, bundle, backend,
-           precision, mode, threshold, threads, quiet, strict) -> None:
+def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, mask, sheet, sheet_columns, sheet_cell,
+           bundle, backend, precision, mode, threshold, threads, quiet, strict) -> None:
     """Find, name and outline artifacts in images (files or folders)."""
     from artifactsdk.detector import Detector
-    from artifactsdk.errors import ArtifactSDKError
 
     if as_json and jsonl:
         raise click.UsageError("--json and --jsonl are alternatives; choose one.")
-    if (overlay or mask) and out is None:
-        raise click.UsageError("--overlay and --mask write files: give a folder with --out DIR.")
-    items, failures = collect_inputs(paths, recursive)
+    if (overlay or mask or resume or overwrite) and out is None:
+        raise click.UsageError("--overlay, --mask, --resume and --overwrite are about files: give a folder "
+                               "with --out DIR.")
+    if resume and overwrite:
+        raise click.UsageError("--resume keeps finished results and --overwrite replaces them; choose one.")
+    results = ResultFolder(out, "resume" if resume else "overwrite" if overwrite else "new") if out else None
+    items, failures = collect_inputs(paths, recursive, results.excluder(paths) if results else None)
     if not items and not failures:
         raise click.UsageError(f"no images found in {', '.join(map(str, paths))} "
                                f"(looked for {', '.join(sorted(IMAGE_SUFFIXES))}; folders need --recursive "
@@ -110,9 +153,13 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, sheet, sheet_co
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     load_seconds = time.perf_counter() - load_start
-    names = OutputNames(out) if out else None
-    if out:
-        out.mkdir(parents=True, exist_ok=True)
+    if results:
+        try:
+            results.open([path for path, _ in items], image_suffixes(overlay, mask))
+        except (OSError, ArtifactSDKError) as exc:
+            detector.close()
+            raise click.ClickException(f"cannot write to --out {out}: {exc}") from exc
+        stems = {path: results.names.name(relative) for path, relative in items}  # the same names every run
     # Keeps one small tile per image, not the detections.
     sheet_builder = SheetBuilder(columns=sheet_columns, cell=sheet_cell) if sheet is not None else None
     records: list[dict] = []
@@ -120,7 +167,7 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, sheet, sheet_co
 
     def emit(record: dict) -> None:
         if "error" in record:
-            bar.note(f"error: {record['error']}", always=True)
+            bar.note(one_line(f"error: {record['error']}"), always=True)
         if jsonl:
             click.echo(json.dumps(record))
         elif as_json:
@@ -130,33 +177,35 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, sheet, sheet_co
 
     for failure in failures:
         emit(failure)
-    processed = flagged = 0
+    processed = flagged = skipped = 0
     start = time.perf_counter()
     with detector, bar:
         for path, relative in items:
-            try:
+            if results and results.is_finished(path):
+                skipped += 1
+                bar.advance()
+                continue
+            try:  # one bad file or one failed write must not stop the batch; report it and go on
                 detection = detector.detect(path)
-            except Exception as exc:  # one bad file must not stop the batch; report it and go on
-                # SDK errors name the file already; anything else gets the path and its type.
-                reason = str(exc) if isinstance(exc, ArtifactSDKError) else f"{path}: {type(exc).__name__}: {exc}"
-                failures.append({"source": str(path), "error": reason, "error_type": type(exc).__name__})
+                record = {**detection.to_dict(), "source": safe_text(str(path))}
+                if results:
+                    results.write(path, stems[path], image_writers(detection, image_suffixes(overlay, mask)), record)
+            except Exception as exc:
+                failures.append(failure_record(path, exc))
                 emit(failures[-1])
             else:
-                record = detection.to_dict()
                 processed += 1
                 flagged += record["is_artifact"]
-                if names:
-                    write_outputs(detection, record, names.stem(relative), overlay, mask)
                 if sheet_builder is not None:
-                    sheet_builder.add(relative.as_posix(), detection)
+                    sheet_builder.add(safe_text(relative.as_posix()), detection)
                 emit(record)
             bar.advance()
         models = detector.describe()["models"]
     seconds = time.perf_counter() - start
     if as_json:
         click.echo(json.dumps(records, indent=2))
-    summary = {"images": processed + len(failures), "processed": processed, "with_artifacts": flagged,
-               "failed": len(failures), "seconds": round(seconds, 3), "load_seconds": round(load_seconds, 3),
+    summary = {"images": processed + len(failures) + skipped, "processed": processed, "with_artifacts": flagged,
+               "failed": len(failures), "skipped": skipped, "seconds": round(seconds, 3), "load_seconds": round(load_seconds, 3),
                "images_per_second": round(processed / seconds, 2) if seconds > 0 else None, "models": models}
     if sheet_builder is not None:
         if len(sheet_builder):
@@ -165,11 +214,18 @@ def detect(paths, recursive, out, as_json, jsonl, overlay, mask, sheet, sheet_co
                 click.echo(f"contact sheet: {sheet} ({len(sheet_builder)} images)", err=True)
         else:
             click.echo("no contact sheet written: no image was processed", err=True)
-    if out:
-        (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    if results:
+        try:
+            results.write_summary(summary)
+        except OSError as exc:
+            failures.append(failure_record(out / "summary.json", exc))
+            emit(failures[-1])
+        finally:
+            results.close()
     if not quiet:
         used = ", ".join(f"{role} {m['backend']}/{m['precision']}" for role, m in models.items())
+        resumed = f", {skipped} already done" if skipped else ""
         click.echo(f"{summary['images']} images: {processed} processed, {flagged} with artifacts, "
-                   f"{len(failures)} failed; {summary['images_per_second']} images/s ({used})", err=True)
-    if processed == 0 or (strict and failures):
+                   f"{len(failures)} failed{resumed}; {summary['images_per_second']} images/s ({used})", err=True)
+    if (processed == 0 and skipped == 0) or (strict and failures):
         sys.exit(1)

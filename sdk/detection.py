@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from artifactsdk.errors import InvalidInputError
+from artifactsdk.errors import ArtifactSDKError, InvalidInputError
 
 
 @dataclass(frozen=True)
@@ -119,3 +119,23 @@ class Detection:
 
     def to_json(self, timings: bool = False, **kwargs) -> str:
         return json.dumps(self.to_dict(timings), **kwargs)
+
+
+@dataclass(frozen=True)
+class DetectionFailure:
+    """An image Detector.detect_batch could not process, in that image's place: the same
+    record the CLI prints for a failed file."""
+
+    source: str | None
+    error: str
+    error_type: str
+    exception: Exception = field(repr=False, compare=False)
+
+    @classmethod
+    def of(cls, source: str | None, exc: Exception) -> "DetectionFailure":
+        """SDK errors name the file already; anything else gets the source and its type."""
+        reason = str(exc) if isinstance(exc, ArtifactSDKError) else f"{source or 'image'}: {type(exc).__name__}: {exc}"
+        return cls(source=source, error=reason, error_type=type(exc).__name__, exception=exc)
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "error": self.error, "error_type": self.error_type}

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from pathlib import Path
 
 import numpy as np
 
+from artifactsdk import limits
 from artifactsdk.bundle import Bundle
-from artifactsdk.detection import Detection
-from artifactsdk.errors import InvalidInputError
-from artifactsdk.image_io import DEFAULT_MAX_SIDE, DecodedImage, load_image
-from artifactsdk.postprocess import DEFAULT_THRESHOLDS, build_detection, calibrated, classifier_probabilities, \
-    segmenter_probability
+from artifactsdk.detection import Detection, DetectionFailure
+from artifactsdk.errors import BundleError, DetectorClosedError, InvalidInputError
+from artifactsdk.image_io import DEFAULT_MAX_SIDE, MIN_SIDE, DecodedImage, load_image
+from artifactsdk.postprocess import DEFAULT_THRESHOLDS, build_detection, calibrated, check_thresholds, \
+    classifier_probabilities, segmenter_probability
 from artifactsdk.preprocess import InputSpec, to_tensor
 from artifactsdk.runtimes import registry
 from artifactsdk.runtimes.base import Backend
@@ -39,23 +41,55 @@ def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000.0
 
 
+def _check_graph(role: str, backend: Backend, model: dict) -> None:
+    """The manifest's input and output names exist in the loaded graph, and the classifier
+    has a column for every label: else every image would fail later."""
+    inputs, outputs = backend.input_metadata(), backend.output_metadata()
+    if model["input"]["name"] not in inputs:
+        raise BundleError(f"the {role}'s manifest names input {model['input']['name']!r}; the model has "
+                          f"{sorted(inputs)}.")
+    missing = [output["name"] for output in model["outputs"] if output["name"] not in outputs]
+    if missing:
+        raise BundleError(f"the {role}'s manifest names outputs {missing} that the model does not have "
+                          f"(it has {sorted(outputs)}).")
+    for output in model["outputs"]:
+        width = outputs[output["name"]].shape[-1] if outputs[output["name"]].shape else None
+        highest = max((label["index"] for label in model.get("labels", [])), default=-1)
+        if output["semantics"] == "class_logits" and isinstance(width, int) and highest >= width:
+            raise BundleError(f"the {role}'s label index {highest} is beyond its {width} class outputs.")
+
+
+def _checked_options(mode: str, thresholds: dict | None, max_pixels: int | None, max_side: int) -> tuple:
+    """The caller's options checked (InvalidInputError): (threshold overrides, max_pixels, max_side)."""
+    if mode not in MODES:
+        raise InvalidInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    return (check_thresholds(thresholds),
+            None if max_pixels is None else limits.positive_int("max_pixels", max_pixels),
+            limits.positive_int("max_side", max_side, MIN_SIDE))
+
+
+def _failure(image, exc: Exception) -> DetectionFailure:
+    source = str(image) if isinstance(image, (str, Path)) else getattr(image, "source", None)
+    return DetectionFailure.of(source, exc)
+
+
 class Detector:
     """Use `Detector.load(...)`; the constructor takes already active backends."""
 
     def __init__(self, bundle: Bundle, backends: dict[str, Backend], mode: str = "full",
                  thresholds: dict | None = None, max_pixels: int | None = None,
                  max_side: int = DEFAULT_MAX_SIDE):
-        if mode not in MODES:
-            raise InvalidInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        overrides, max_pixels, max_side = _checked_options(mode, thresholds, max_pixels, max_side)
         if mode == "cascade" and "classifier" not in backends:
             raise InvalidInputError("mode 'cascade' runs the classifier first, but the bundle has none; "
                                     "use mode='full'.")
         self.bundle = bundle
         self.backends = backends
         self.mode = mode
-        self.thresholds = {**DEFAULT_THRESHOLDS, **bundle.thresholds(), **(thresholds or {})}
+        self.thresholds = {**DEFAULT_THRESHOLDS, **bundle.thresholds(), **overrides}
         self.max_pixels = max_pixels
         self.max_side = max_side
+        self._closed = False
         self._specs = {role: InputSpec.from_manifest(bundle.model(role)["input"]) for role in backends}
         self._labels = bundle.model("classifier").get("labels", []) if "classifier" in backends else []
         # What the models' trainer recorded: which classes were trained, how the segmenter scores an image.
@@ -66,16 +100,24 @@ class Detector:
     def load(cls, bundle: str | Path | Bundle = "default", backend: str = "auto", precision: str = "auto",
              threads: int | None = None, mode: str = "full", *, thresholds: dict | None = None,
              max_pixels: int | None = None, max_side: int = DEFAULT_MAX_SIDE,
-             cache_dir: str | Path | None = None) -> "Detector":
+             cache_dir: str | Path | None = None, trusted_keys=None) -> "Detector":
         """Open a bundle ("default" = the one shipped with the package, or a directory),
         pick a backend per model ("auto" = the best that runs here, see
         artifactsdk.runtimes.registry), verify the files' hashes and load them.
 
         `precision`: "auto" (int8 on CPU when the bundle has it, fp16 on GPU, else fp32),
         "fp32", "int8" or "fp16" (GPU only). `thresholds` overrides the bundle's (keys of
-        artifactsdk.postprocess.DEFAULT_THRESHOLDS). `max_pixels` / `max_side` bound decoding.
+        artifactsdk.postprocess.DEFAULT_THRESHOLDS, finite, in [0, 1]). `max_pixels` / `max_side`
+        bound decoding. `trusted_keys`: Ed25519 public keys (PEM paths or bytes); when given,
+        a bundle whose manifest none of them signed is refused (artifactsdk.signing).
+        Every argument is checked here, before anything is loaded.
         """
-        opened = bundle if isinstance(bundle, Bundle) else Bundle.open(bundle)
+        _checked_options(mode, thresholds, max_pixels, max_side)
+        threads = limits.threads(threads)
+        if isinstance(bundle, Bundle):
+            opened = Bundle.open(bundle.root, trusted_keys) if trusted_keys is not None else bundle
+        else:
+            opened = Bundle.open(bundle, trusted_keys)
         backends: dict[str, Backend] = {}
         try:
             for role in opened.roles:
@@ -85,6 +127,7 @@ class Detector:
                 model_file = opened.model_file(role, fmt, precision, entry.device)
                 options = {"cache_dir": cache_dir} if cache_dir is not None else {}
                 backends[role] = entry.load_class()(model_file, threads=threads, **options).activate()
+                _check_graph(role, backends[role], opened.model(role))
                 log.info("the %s runs on %s (%s)", role, entry.name, model_file.variant)
             return cls(opened, backends, mode=mode, thresholds=thresholds, max_pixels=max_pixels,
                        max_side=max_side)
@@ -99,24 +142,49 @@ class Detector:
         return load_image(image, max_pixels=self.max_pixels, max_side=self.max_side)
 
     def detect(self, image) -> Detection:
-        """Detect artifacts in one image: a path, bytes, a PIL image or an HxWx3 uint8 RGB array."""
-        return self.detect_batch([image], batch_size=1)[0]
+        """Detect artifacts in one image: a path, bytes, a PIL image or an HxWx3 uint8 RGB array.
+        Raises the image's error (ImageDecodeError, InvalidInputError ...)."""
+        (result,) = self.detect_batch([image], batch_size=1)
+        if isinstance(result, DetectionFailure):
+            raise result.exception
+        return result
 
-    def detect_batch(self, images, batch_size: int = 8) -> list[Detection]:
-        """Detect in many images, running the models on batches of up to `batch_size`."""
-        if batch_size < 1:
-            raise InvalidInputError(f"batch_size must be at least 1, got {batch_size}")
-        decoded, decode_ms = [], []
+    def detect_batch(self, images, batch_size: int = 8) -> list[Detection | DetectionFailure]:
+        """Detect in many images, running the models on batches of up to `batch_size`. An image
+        that fails gives its DetectionFailure (source, error, error_type) in its place; the
+        others are processed."""
+        self._check_open()
+        batch_size = limits.positive_int("batch_size", batch_size)
+        results: list[Detection | DetectionFailure | None] = []
+        pending: list[tuple[int, DecodedImage, float]] = []
         for image in images:
             started = time.perf_counter()
-            decoded.append(self.decode(image))
-            decode_ms.append(_ms_since(started))
-        results: list[Detection] = []
-        for start in range(0, len(decoded), batch_size):
-            results.extend(self._detect_decoded(decoded[start:start + batch_size], decode_ms[start:start + batch_size]))
+            try:
+                pending.append((len(results), self.decode(image), _ms_since(started)))
+                results.append(None)
+            except Exception as exc:  # one bad image must not fail the batch
+                results.append(_failure(image, exc))
+        for start in range(0, len(pending), batch_size):
+            chunk = pending[start:start + batch_size]
+            for (index, _, _), result in zip(chunk, self._detect_chunk(chunk)):
+                results[index] = result
         return results
 
+    def _detect_chunk(self, chunk: list[tuple[int, DecodedImage, float]]) -> list[Detection | DetectionFailure]:
+        """Run one batch; when it fails, run its images one by one so only the bad one fails."""
+        try:
+            return self._detect_decoded([image for _, image, _ in chunk], [ms for _, _, ms in chunk])
+        except Exception as exc:
+            if len(chunk) == 1:
+                return [_failure(chunk[0][1], exc)]
+            return [result for item in chunk for result in self._detect_chunk([item])]
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DetectorClosedError("this Detector was closed; load a new one with Detector.load(...).")
+
     def warmup(self, runs: int = 1) -> None:
+        self._check_open()
         for backend in self.backends.values():
             backend.warmup(runs)
 
@@ -142,6 +210,9 @@ class Detector:
             started = time.perf_counter()
             detection = build_detection(images[i], self.thresholds, self._labels, class_probs[i], image_probs[i],
                                         maps[i], trained_classes=self._trained, image_score=self._image_score)
+            if not math.isfinite(detection.artifact_score):
+                raise BundleError(f"{images[i].source or 'the image'}: the models' outputs are not finite "
+                                  "(NaN or infinity); the bundle's weights or normalisation are broken.")
             timings = {"decode": decode_ms[i], **{stage: ms / count for stage, ms in stages.items()},
                        "postprocess": _ms_since(started)}
             timings["total"] = sum(timings.values())
@@ -176,6 +247,7 @@ class Detector:
                 "models": {role: backend.describe() for role, backend in self.backends.items()}}
 
     def close(self) -> None:
+        self._closed = True
         for backend in self.backends.values():
             backend.close()
 

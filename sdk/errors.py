@@ -17,6 +17,10 @@ class BundleError(ArtifactSDKError):
     """A model bundle is missing, malformed, or fails verification."""
 
 
+class DetectorClosedError(ArtifactSDKError):
+    """A Detector was used after close()."""
+
+
 class BackendUnavailableError(ArtifactSDKError):
     """The requested inference backend cannot run on this machine."""
 

@@ -18,11 +18,13 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from artifactsdk.errors import ImageDecodeError, InvalidInputError
+from artifactsdk.limits import positive_int
 
 # Files a folder contributes (detect, fix, dataset readers, calibration): what Pillow decodes here.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 DEFAULT_MAX_SIDE = 4096  # longer side after decoding; larger images are reduced
 MIN_SIDE = 32  # shorter side below this is upscaled so masks and overlays stay legible
+UINT16_TOP = 65535
 _WHITE = (255, 255, 255)
 _ORIENTATION = 0x0112  # the EXIF tag
 
@@ -45,7 +47,8 @@ def default_max_pixels() -> int:
 
 def load_image(source, *, max_pixels: int | None = None, max_side: int = DEFAULT_MAX_SIDE) -> DecodedImage:
     """Decode `source` into a bounded RGB array; raise ImageDecodeError / InvalidInputError."""
-    limit = max_pixels or default_max_pixels()
+    limit = default_max_pixels() if max_pixels is None else positive_int("max_pixels", max_pixels)
+    max_side = positive_int("max_side", max_side, MIN_SIDE)
     if isinstance(source, DecodedImage):
         return source
     if isinstance(source, np.ndarray):
@@ -95,7 +98,7 @@ def _from_pil(image: Image.Image, limit: int, max_side: int, name: str, source: 
             image.draft("RGB", _fit((width, height), max_side))
         image.load()
         turned = image.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8)
-        rgb = pil_to_rgb(ImageOps.exif_transpose(image))
+        rgb = pil_to_rgb(ImageOps.exif_transpose(image), name)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageDecodeError(f"{name}: the image data is corrupt or truncated: {exc}") from exc
     except Image.DecompressionBombError as exc:
@@ -103,10 +106,10 @@ def _from_pil(image: Image.Image, limit: int, max_side: int, name: str, source: 
     return _bounded(rgb, (height, width) if turned else (width, height), max_side, source)
 
 
-def pil_to_rgb(image: Image.Image) -> np.ndarray:
+def pil_to_rgb(image: Image.Image, name: str = "the image") -> np.ndarray:
     """Any PIL mode -> HxWx3 uint8 RGB (alpha composited on white, 16-bit scaled, CMYK converted)."""
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        return array_to_rgb(_high_depth_to_uint8(np.asarray(image)))
+        return array_to_rgb(_high_depth_to_uint8(np.asarray(image), name))
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -118,11 +121,17 @@ def pil_to_rgb(image: Image.Image) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8)
 
 
-def _high_depth_to_uint8(values: np.ndarray) -> np.ndarray:
+def _high_depth_to_uint8(values: np.ndarray, name: str) -> np.ndarray:
+    """16-bit (and Pillow's 32-bit "I", which holds 16-bit files) by the 16-bit range, as arrays."""
     if values.dtype.kind == "f":
-        return _float_to_uint8(values, "the float image")
-    top = 255 if values.max(initial=0) <= 255 else 65535
-    return (np.clip(values, 0, top).astype(np.float32) * (255.0 / top) + 0.5).astype(np.uint8)
+        return _float_to_uint8(values, f"{name} (float pixels)")
+    return _scale_16bit(np.clip(values, 0, UINT16_TOP))
+
+
+def _scale_16bit(values: np.ndarray) -> np.ndarray:
+    """0..65535 -> 0..255 by the declared range (not by the values seen): the high byte, which
+    gives back v for both ways of widening 8-bit data (v << 8 and v * 257)."""
+    return (values.astype(np.uint32) >> 8).astype(np.uint8)
 
 
 def array_to_rgb(array: np.ndarray) -> np.ndarray:
@@ -137,7 +146,7 @@ def array_to_rgb(array: np.ndarray) -> np.ndarray:
     if array.dtype == np.uint8:
         return np.ascontiguousarray(array)
     if array.dtype == np.uint16:
-        return (array >> 8).astype(np.uint8)
+        return _scale_16bit(array)
     if array.dtype.kind == "f":
         return _float_to_uint8(array, "the array")
     raise InvalidInputError(f"expected dtype uint8 (or uint16, or float in [0, 1]), found {array.dtype}.")
@@ -162,7 +171,8 @@ def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
 
 def _bounded(pixels: np.ndarray, original_size: tuple[int, int], max_side: int,
              source: str | None = None) -> DecodedImage:
-    """Reduce images whose longer side exceeds max_side; upscale ones shorter than MIN_SIDE."""
+    """Reduce images whose longer side exceeds max_side; upscale ones shorter than MIN_SIDE
+    (as far as max_side allows)."""
     height, width = pixels.shape[:2]
     if max(width, height) > max_side:
         image = Image.fromarray(pixels)
@@ -171,9 +181,11 @@ def _bounded(pixels: np.ndarray, original_size: tuple[int, int], max_side: int,
             image = image.reduce(factor)
         pixels = np.asarray(image.resize(_fit(image.size, max_side), Image.BILINEAR))
     elif min(width, height) < MIN_SIDE:
-        scale = MIN_SIDE / min(width, height)
-        target = (max(MIN_SIDE, round(width * scale)), max(MIN_SIDE, round(height * scale)))
-        pixels = np.asarray(Image.fromarray(pixels).resize(target, Image.BICUBIC))
+        # Up to MIN_SIDE, but never past max_side: a 1x100000 strip must not become 32x3200000.
+        scale = min(MIN_SIDE / min(width, height), max_side / max(width, height))
+        if scale > 1:
+            target = (min(max_side, max(1, round(width * scale))), min(max_side, max(1, round(height * scale))))
+            pixels = np.asarray(Image.fromarray(pixels).resize(target, Image.BICUBIC))
     return DecodedImage(np.ascontiguousarray(pixels), original_size, source)
 
 

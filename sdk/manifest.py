@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import posixpath
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -16,6 +18,8 @@ from pathlib import Path
 from artifactsdk.errors import BundleError
 
 MANIFEST_NAME = "manifest.json"
+MAX_MANIFEST_BYTES = 4 << 20  # a manifest is a few kilobytes; anything near this is not one
+MAX_NESTING = 32  # the schema's deepest path is about 10 levels
 
 
 @lru_cache(maxsize=1)
@@ -35,54 +39,170 @@ def validate_manifest(manifest: dict, where: str = "manifest") -> None:
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+    return _read_once(path, chunk)[0]
+
+
+# ONNX names the file of an external tensor in a StringStringEntryProto {key: "location",
+# value: PATH}: field 1 (tag 0x0a), length 8, "location", then field 2 (tag 0x12), a varint
+# length and PATH. Finding these while hashing tells, without the onnx package, which files
+# ONNX Runtime will open next to the model.
+_LOCATION = b"\x0a\x08location\x12"
+_OVERLAP = 1 << 16  # a location cut by a chunk boundary is found again in the next window
+
+
+def _locations(window: bytes) -> set[str]:
+    found, start = set(), 0
+    while (at := window.find(_LOCATION, start)) >= 0:
+        length, shift, pos, complete = 0, 0, at + len(_LOCATION), False
+        while pos < len(window) and shift < 35 and not complete:  # the varint length
+            byte = window[pos]
+            length, shift, pos, complete = length | (byte & 0x7F) << shift, shift + 7, pos + 1, byte < 0x80
+        if complete and pos + length <= len(window):  # else the next window holds all of it
+            found.add(window[pos:pos + length].decode("utf-8", "backslashreplace"))
+        start = at + 1
+    return found
+
+
+def _read_once(path: str | Path, chunk: int = 1 << 20, scan: bool = False) -> tuple[str, set[str]]:
+    """sha256 of the file, streamed, and (`scan`: an ONNX model) the external data locations it names."""
+    digest, locations, tail = hashlib.sha256(), set(), b""
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             digest.update(block)
-    return digest.hexdigest()
+            if scan:
+                window = tail + block
+                locations |= _locations(window)
+                tail = window[-_OVERLAP:]
+    return digest.hexdigest(), locations
 
 
-def file_entry(bundle_dir: str | Path, relative_path: str, fmt: str, precision: str, **extra) -> dict:
-    """The manifest record of a file already written inside the bundle."""
-    path = Path(bundle_dir) / relative_path
-    return {"path": relative_path, "format": fmt, "precision": precision,
-            "sha256": sha256_file(path), "bytes": path.stat().st_size, **extra}
+def _record(path: Path, relative_path: str) -> dict:
+    return {"path": relative_path, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def file_entry(bundle_dir: str | Path, relative_path: str, fmt: str, precision: str,
+               external_data: list[str] | tuple[str, ...] = (), **extra) -> dict:
+    """The manifest record of a file already written inside the bundle; `external_data`
+    names the files its weights live in (ONNX external data), each hashed too."""
+    entry = {**_record(Path(bundle_dir) / relative_path, relative_path), "format": fmt, "precision": precision,
+             **extra}
+    if external_data:
+        entry["external_data"] = [_record(Path(bundle_dir) / name, name) for name in external_data]
+    return entry
 
 
 def write_manifest(bundle_dir: str | Path, manifest: dict) -> Path:
     """Validate and write `manifest.json` (sorted keys, so equal content gives equal bytes)."""
     validate_manifest(manifest)
+    check_semantics(manifest)
     path = Path(bundle_dir) / MANIFEST_NAME
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(manifest_text(manifest), encoding="utf-8")
     return path
 
 
-def read_manifest(bundle_dir: str | Path) -> dict:
-    path = Path(bundle_dir) / MANIFEST_NAME
+def manifest_text(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+
+
+def read_manifest_bytes(bundle_dir: str | Path) -> bytes:
+    """The raw bytes of `manifest.json` (what a signature covers), size-limited."""
+    path = bundle_path(bundle_dir, MANIFEST_NAME)
     if not path.is_file():
         raise BundleError(f"{bundle_dir} is not a bundle: it has no {MANIFEST_NAME}. "
                           "Create one with 'artifactsdk export'.")
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_MANIFEST_BYTES + 1)
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise BundleError(f"{path} is larger than {MAX_MANIFEST_BYTES:,} bytes; a manifest is a few kilobytes.")
+    return data
+
+
+def _parse_constant(name: str) -> float:
+    """Infinity passes (an exact layer's SQNR); every range the runtime reads is bounded in the
+    schema, which a NaN would slip through (it compares false), so NaN is refused here."""
+    if name == "NaN":
+        raise ValueError("NaN is not a number the runtime can use")
+    return float(name)
+
+
+def parse_manifest(data: bytes, where: str) -> dict:
+    """Manifest bytes -> a dict that passes the schema and the semantic check."""
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleError(f"{path} is not valid JSON: {exc}") from exc
-    validate_manifest(manifest, where=str(path))
+        manifest = json.loads(data.decode("utf-8"), parse_constant=_parse_constant)
+    except RecursionError:
+        raise BundleError(f"{where} nests deeper than the JSON parser allows; not a manifest.") from None
+    except (UnicodeDecodeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        raise BundleError(f"{where} is not valid JSON: {exc}") from exc
+    if _depth(manifest) > MAX_NESTING:
+        raise BundleError(f"{where} nests deeper than {MAX_NESTING} levels; not a manifest.")
+    if not isinstance(manifest, dict):
+        raise BundleError(f"{where} holds a JSON {type(manifest).__name__}, not an object.")
+    validate_manifest(manifest, where=where)
+    check_semantics(manifest, where=where)
     return manifest
 
 
-def verify_file(bundle_dir: str | Path, entry: dict) -> Path:
-    """Check one listed file's size and sha256; return its path or raise BundleError."""
-    path = Path(bundle_dir) / entry["path"]
+def _depth(value) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_NESTING:
+            break
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def read_manifest(bundle_dir: str | Path) -> dict:
+    return parse_manifest(read_manifest_bytes(bundle_dir), str(Path(bundle_dir) / MANIFEST_NAME))
+
+
+def bundle_path(bundle_dir: str | Path, relative_path: str) -> Path:
+    """`relative_path` resolved inside the bundle, checked before anything is opened: relative,
+    normalised ('/'-separated, no '.', '..' or empty parts) and not a link leading outside.
+    Errors repeat the manifest's text only, never anything about a file outside the bundle."""
+    parts = relative_path.split("/")
+    if (not relative_path or relative_path.startswith("/") or "\\" in relative_path or "\x00" in relative_path
+            or any(part in ("", ".", "..") for part in parts)):
+        raise BundleError(f"bundle path {relative_path!r} is not a normalised relative path inside the bundle "
+                          "(no '..', '.', empty parts, backslashes or leading '/'); refused.")
+    root = os.path.realpath(bundle_dir)
+    real = os.path.realpath(os.path.join(root, *parts))
+    if os.path.commonpath([root, real]) != root:
+        raise BundleError(f"bundle path {relative_path!r} is a link that leads outside the bundle; refused.")
+    return Path(bundle_dir, *parts)
+
+
+def _verify_one(bundle_dir: str | Path, record: dict, scan: bool = False) -> tuple[Path, set[str]]:
+    path = bundle_path(bundle_dir, record["path"])
     if not path.is_file():
         raise BundleError(f"bundle file {path} is listed in the manifest but missing.")
     size = path.stat().st_size
-    if size != entry["bytes"]:
+    if size != record["bytes"]:
         raise BundleError(f"bundle file {path} has {size} bytes, the manifest expects "
-                          f"{entry['bytes']}: it was changed or truncated. Re-export the bundle.")
-    actual = sha256_file(path)
-    if actual != entry["sha256"]:
+                          f"{record['bytes']}: it was changed or truncated. Re-export the bundle.")
+    actual, locations = _read_once(path, scan=scan)
+    if actual != record["sha256"]:
         raise BundleError(f"bundle file {path} fails verification: sha256 {actual} does not match "
-                          f"the manifest's {entry['sha256']}. The file was modified; re-export the bundle.")
+                          f"the manifest's {record['sha256']}. The file was modified; re-export the bundle.")
+    return path, locations
+
+
+def verify_file(bundle_dir: str | Path, entry: dict) -> Path:
+    """Check one listed file's size and sha256, and those of its external data files, and that
+    an ONNX model loads no external data the manifest does not list; return its path or raise
+    BundleError."""
+    listed = {record["path"] for record in entry.get("external_data", ())}
+    for record in entry.get("external_data", ()):
+        _verify_one(bundle_dir, record)
+    path, locations = _verify_one(bundle_dir, entry, scan=entry["format"] == "onnx")
+    folder = posixpath.dirname(entry["path"])
+    unlisted = sorted({posixpath.normpath(posixpath.join(folder, location)) for location in locations} - listed)
+    if unlisted:
+        raise BundleError(f"bundle file {entry['path']} loads external data {unlisted} that its manifest entry "
+                          "does not list or hash; refused. Re-export the bundle.")
     return path
 
 
@@ -93,3 +213,23 @@ def verify_bundle(bundle_dir: str | Path, manifest: dict | None = None) -> dict:
         for entry in model["files"].values():
             verify_file(bundle_dir, entry)
     return manifest
+
+
+def check_semantics(manifest: dict, where: str = "manifest") -> None:
+    """What the schema cannot say: label indices unique and within the labels, trained
+    classes that name a label, output names unique. (Names and sizes that need the
+    graph are checked when a model is loaded: Detector.load.)"""
+    for role, model in manifest["models"].items():
+        labels = model.get("labels", [])
+        indices = [label["index"] for label in labels]
+        if len(set(indices)) != len(indices) or any(index >= len(labels) for index in indices):
+            raise BundleError(f"{where}: the {role}'s label indices {sorted(indices)} must be distinct and "
+                              f"below the number of labels ({len(labels)}).")
+        keys = {label["key"] for label in labels}
+        trained = model.get("source", {}).get("config", {}).get("trained_classes", [])
+        unknown = [key for key in trained if key not in keys] if labels else []
+        if unknown:
+            raise BundleError(f"{where}: the {role}'s trained_classes {unknown} are not among its labels.")
+        names = [output["name"] for output in model["outputs"]]
+        if len(set(names)) != len(names):
+            raise BundleError(f"{where}: the {role} lists an output name twice: {names}.")

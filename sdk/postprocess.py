@@ -12,6 +12,8 @@ import numpy as np
 from PIL import Image
 
 from artifactsdk.detection import Detection, Region
+from artifactsdk.errors import InvalidInputError
+from artifactsdk.limits import unit_interval
 
 # pixel: segmenter pixel probability (masks, regions); image: segmenter image score;
 # artifact: classifier image probability; class: a label without its own threshold;
@@ -23,6 +25,18 @@ MIN_REGION_FRACTION = 0.002  # smaller components are noise, not regions
 # the mean of the top 1 % of pixel probabilities, robust to a few stray pixels; its
 # optional "weight" is its share in artifact_score next to the classifier's (1).
 DEFAULT_IMAGE_SCORE = {"method": "top_fraction_mean", "top_fraction": 0.01}
+
+
+def check_thresholds(overrides: dict | None) -> dict[str, float]:
+    """Threshold overrides by a caller: known keys, finite numbers in [0, 1]."""
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, dict):
+        raise InvalidInputError(f"thresholds must be a dict, got {type(overrides).__name__}.")
+    unknown = sorted(set(map(str, overrides)) - set(DEFAULT_THRESHOLDS))
+    if unknown:
+        raise InvalidInputError(f"unknown thresholds {unknown}; expected keys among {', '.join(DEFAULT_THRESHOLDS)}.")
+    return {key: unit_interval(f"thresholds[{key!r}]", value) for key, value in overrides.items()}
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

@@ -23,12 +23,22 @@ def checkpoint(tmp_path_factory):
 
 @pytest.mark.slow  # the real architecture: ~10 s on an idle 2-core machine
 def test_export_command_writes_a_validated_bundle(checkpoint, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from artifactsdk.bundle import Bundle
+
+    key = Ed25519PrivateKey.generate()
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
     out = tmp_path / "bundle"
     result = CliRunner().invoke(export, ["segmenter", "--checkpoint", str(checkpoint), "--out", str(out),
                                          "--calib-synth", "8", "--seed", "3", "--eval-synth", "8",
                                          "--calib-method", "percentile", "--calib-percentile", "99.9",
-                                         "--max-drop", "100", "--bundle-files", "int8,torch", "--quiet"])
+                                         "--max-drop", "100", "--bundle-files", "int8,torch", "--sign",
+                                         str(tmp_path / "key.pem"), "--quiet"])
     assert result.exit_code == 0, result.output
+    Bundle.open(out, trusted_keys=[key.public_key()])  # --sign wrote a signature this key checks
     manifest = read_manifest(out)
     model = manifest["models"]["segmenter"]
     assert set(model["files"]) == {"int8", "torch"}      # fp32 was made, scored against, and not kept

@@ -156,3 +156,4 @@ def build_tiny_bundle(root: Path, roles=("segmenter", "classifier"), variants=("
     write_manifest(root, {"format_version": 1, "name": "tiny", "version": "0", "sdk_version": __version__,
                           "created": "tests/runtime/tiny_bundle.py", "models": models})
     return root
+

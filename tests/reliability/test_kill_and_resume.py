@@ -1,0 +1,70 @@
+"""SIGKILL `artifactsdk detect DIR --out OUT` at random points 20 times, resuming each time:
+in the end exactly one complete result per image and no partial file (issue 15 acceptance)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from PIL import Image
+
+from artifactsdk.result_folder import INDEX_NAME, STATE_DIR
+from tiny_bundle import red_square_image
+
+IMAGES = 40
+KILLS = 20
+
+
+def _check_whole(out):
+    """Every result file outside the state folder is complete: JSON parses, PNGs decode."""
+    for path in out.rglob("*"):
+        if STATE_DIR in path.relative_to(out).parts or not path.is_file():
+            continue
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+        else:
+            with Image.open(path) as image:
+                image.load()
+
+
+@pytest.mark.slow  # ~20 process starts
+def test_kill_at_random_points_then_resume(tiny_bundle, tmp_path):
+    folder, out = tmp_path / "images", tmp_path / "out"
+    for i in range(IMAGES):
+        path = folder / f"part{i % 3}" / f"im{i:03d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(red_square_image(256, (10 + i, 10, 100 + i, 90), seed=i)).save(path)
+    command = [sys.executable, "-m", "artifactsdk.cli", "detect", str(folder), "-r", "--out", str(out),
+               "--overlay", "--mask", "--bundle", str(tiny_bundle), "--resume", "-q", "--threads", "1"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    rng = random.Random(15)
+    finished_runs = 0
+    for _ in range(KILLS):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        time.sleep(rng.uniform(0.2, 2.5))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        else:
+            finished_runs += 1
+        process.wait()
+        _check_whole(out)
+    final = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert final.returncode == 0, final.stderr
+    _check_whole(out)
+    images = sorted(p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.png"))
+    results = sorted(p.relative_to(out).as_posix()[:-len(".json")] for p in out.rglob("*.json")
+                     if STATE_DIR not in p.relative_to(out).parts and p.name != "summary.json")
+    assert results == images  # one result per image, no "-2" twins
+    for stem in images:
+        assert (out / f"{stem}.overlay.png").is_file() and (out / f"{stem}.mask.png").is_file()
+    assert not list((out / STATE_DIR / "tmp").iterdir())
+    index_keys = {json.loads(line)["key"] for line in (out / STATE_DIR / INDEX_NAME).read_text().splitlines()
+                  if line.strip().startswith("{") and line.strip().endswith("}")}
+    assert index_keys == {str(p) for p in folder.rglob("*.png")}
+    assert finished_runs < KILLS  # the kills did land mid-run
