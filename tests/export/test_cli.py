@@ -42,8 +42,8 @@ def test_export_command_writes_a_validated_bundle(checkpoint, tmp_path):
     manifest = read_manifest(out)
     model = manifest["models"]["segmenter"]
     assert set(model["files"]) == {"int8", "torch"}      # fp32 was made, scored against, and not kept
-    assert sorted(path.name for path in out.iterdir()) == ["manifest.json", "segmenter.int8.onnx",
-                                                          "segmenter.safetensors"]
+    assert sorted(path.name for path in out.iterdir()) == ["manifest.json", "manifest.json.sig",
+                                                          "segmenter.int8.onnx", "segmenter.safetensors"]
     assert set(model["accuracy"]) == {"fp32", "int8"}
     assert model["architecture"] == "efficientnet_lite0_fpn"
     assert model["calibration"]["parameters"] == {"method": "percentile", "num_bins": 2048, "percentile": 99.9}
