@@ -28,7 +28,7 @@ PEAK_FOR_PRECISION = {"fp32": "fp32", "fp16": "fp32", "int8": "int8"}
 
 @dataclass(frozen=True)
 class BenchSettings:
-    """What `artifactsdk bench` measures; its settings fill these fields (benchmarks/cli.py)."""
+    """What `artifactsdk bench` measures; its settings fill these fields (benchmarks/bench_cli.py)."""
 
     bundle: str = "default"
     models: tuple[str, ...] = (*ROLES, DETECTOR)

@@ -14,19 +14,19 @@ from artifactsdk import __version__
 
 # name -> (module:attribute of the click command, one-line help shown by --help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "info": ("artifactsdk.cli_info:info", "Versions, execution providers and CPU features of this machine."),
+    "info": ("artifactsdk.info_cli:info", "Versions, execution providers and CPU features of this machine."),
     "synth": ("artifactsdk.training.synth_cli:synth", "Write a synthetic artifact dataset (images, masks, annotations)."),
-    "train": ("artifactsdk.training.cli:train", "Train the default segmenter or classifier."),
+    "train": ("artifactsdk.training.train_cli:train", "Train the default segmenter or classifier."),
     "tune": ("artifactsdk.training.tune_cli:tune", "Fit the image score and thresholds on real images."),
     "eval": ("artifactsdk.training.eval_cli:eval_command", "Evaluate a checkpoint or a bundle on a dataset."),
-    "export": ("artifactsdk.export.cli:export", "Export checkpoints to an ONNX bundle (fp32 / int8 / fp16)."),
+    "export": ("artifactsdk.export.export_cli:export", "Export checkpoints to an ONNX bundle (fp32 / int8 / fp16)."),
     "validate": ("artifactsdk.export.validate_cli:validate", "Re-check a bundle's hashes and accuracy."),
-    "detect": ("artifactsdk.cli_detect:detect", "Find, name and outline artifacts in images."),
-    "bench": ("artifactsdk.benchmarks.cli:bench", "Measure latency, throughput, memory and accuracy."),
+    "detect": ("artifactsdk.detect_cli:detect", "Find, name and outline artifacts in images."),
+    "bench": ("artifactsdk.benchmarks.bench_cli:bench", "Measure latency, throughput, memory and accuracy."),
     "fix": ("artifactsdk.rectify.fix_cli:fix", "Repaint detected artifacts with zoom-in inpainting (torch)."),
-    "eval-fix": ("artifactsdk.rectify.eval_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),
+    "eval-fix": ("artifactsdk.rectify.eval_fix_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),
     "rank": ("artifactsdk.feedback.rank_cli:rank", "Rank generated images from fewest to most artifacts."),
-    "serve": ("artifactsdk.serve.cli:serve", "Serve detection and rewards over HTTP (FastAPI + uvicorn)."),
+    "serve": ("artifactsdk.serve.serve_cli:serve", "Serve detection and rewards over HTTP (FastAPI + uvicorn)."),
     "build-engine": ("artifactsdk.export.build_engine_cli:build_engine", "Build TensorRT engines for a bundle (needs an NVIDIA GPU)."),
 }
 

@@ -91,3 +91,12 @@ def test_every_source_package_is_listed_in_pyproject():
     assert on_disk <= listed
     # The rest hold data only (the default bundle, the samples): each says which files it ships.
     assert listed - on_disk <= set(config["package-data"])
+
+
+def test_each_command_lives_in_its_own_command_module():
+    """`artifactsdk NAME` is the click command of a module named NAME_cli (ARCHITECTURE.md)."""
+    from artifactsdk.cli import COMMANDS
+
+    for name, (target, _) in COMMANDS.items():
+        module = target.split(":")[0]
+        assert module.rsplit(".", 1)[1] == name.replace("-", "_") + "_cli", (name, module)

@@ -3,7 +3,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from artifactsdk.export.cli import export
+from artifactsdk.export.export_cli import export
 from artifactsdk.manifest import read_manifest
 
 

@@ -48,7 +48,7 @@ def reference_bundle(tmp_path_factory):
     pytest.importorskip("torch")
     from click.testing import CliRunner
 
-    from artifactsdk.export.cli import export
+    from artifactsdk.export.export_cli import export
 
     out = tmp_path_factory.mktemp("reference") / "bundle"
     result = CliRunner().invoke(export, ["all", "--out", str(out), "--precision", "fp32", "--bundle-files",

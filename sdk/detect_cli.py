@@ -21,6 +21,7 @@ import click
 from artifactsdk.bundle import PRECISIONS, resolve_bundle_dir
 from artifactsdk.contact_sheet import DEFAULT_CELL, DEFAULT_COLUMNS, MIN_CELL, SheetBuilder
 from artifactsdk.detection import DetectionFailure
+from artifactsdk.detector import MODES
 from artifactsdk.errors import ArtifactSDKError, BundleError, InvalidInputError
 from artifactsdk.image_files import collect_inputs, one_line, safe_text, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
@@ -29,7 +30,6 @@ from artifactsdk.progress import Progress
 from artifactsdk.result_folder import ResultFolder
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 
-MODE_CHOICES = ("full", "cascade")
 OVERLAY_SUFFIX, MASK_SUFFIX = ".overlay.png", ".mask.png"
 
 
@@ -116,7 +116,7 @@ def human_line(record: dict) -> str:
               help="'default' or a bundle directory.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
-@click.option("--mode", type=click.Choice(MODE_CHOICES), default="full", show_default=True,
+@click.option("--mode", type=click.Choice(MODES), default="full", show_default=True,
               help="cascade: run the segmenter only on images the classifier flags.")
 @click.option("--threshold", type=UnitFloat(),
               help="artifact_score at which an image is flagged; 0.5 (default) = the models' tuned "
