@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("artifactsdk.benchmarks.cli:bench", "Measure latency, throughput, memory and accuracy."),
     "fix": ("artifactsdk.rectify.fix_cli:fix", "Repaint detected artifacts with zoom-in inpainting (torch)."),
     "eval-fix": ("artifactsdk.rectify.eval_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),
+    "export-web": ("artifactsdk.web.cli:export_web_command", "Write the detector as a static web folder (ONNX Runtime Web)."),
+    "report": ("artifactsdk.report.cli:report", "An HTML report of detect / scan results: grid, sort, filter, plots."),
     "build-engine": ("artifactsdk.export.build_engine_cli:build_engine", "Build TensorRT engines for a bundle (needs an NVIDIA GPU)."),
 }
 

@@ -1,0 +1,37 @@
+"""`artifactsdk export-web BUNDLE --out DIR`: the detector as a static web folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command("export-web")
+@click.argument("bundle", default="default")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write (new, empty, or an earlier export-web folder).")
+@click.option("--webgpu/--no-webgpu", default=True, show_default=True,
+              help="Also write fp16 models and the WebGPU build of ONNX Runtime Web.")
+@click.option("--ort-from", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Take onnxruntime-web from this installed package (node_modules/onnxruntime-web) "
+                   "instead of fetching it with npm.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def export_web_command(bundle, out, webgpu, ort_from, as_json) -> None:
+    """Write BUNDLE ('default' or a bundle folder) as a static site: int8 models, ONNX Runtime
+    Web, the detector module, a demo page and serve.py (COOP / COEP for WASM threads)."""
+    from artifactsdk.errors import ArtifactSDKError
+    from artifactsdk.web.export import export_web
+
+    try:
+        summary = export_web(bundle, out, webgpu=webgpu, ort_from=ort_from)
+    except ArtifactSDKError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    total = sum(summary["files"].values())
+    click.echo(f"wrote {len(summary['files'])} files ({total / 1e6:.1f} MB) to {out} "
+               f"with onnxruntime-web {summary['onnxruntime_web']}")
+    click.echo(f"serve it: python {out / 'serve.py'} --port 8000, then open http://127.0.0.1:8000/")
