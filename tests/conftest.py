@@ -3,3 +3,19 @@ import os
 # Tests must never reach a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The system's headless Chromium through Playwright; skipped, with the reason, only
+    where it cannot be had (scripts/setup-browser.sh installs it)."""
+    from artifactsdk.web.browser import browser_unavailable, launch
+
+    reason = browser_unavailable()
+    if reason:
+        pytest.skip(f"no headless Chromium: {reason}")
+    with launch() as browser:
+        yield browser

@@ -1,0 +1,101 @@
+"""The detector in headless Chromium against the Python runtime on the same int8 models."""
+
+import base64
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from artifactsdk import Detector
+from artifactsdk.image_io import load_image
+from artifactsdk.preprocess import InputSpec, to_tensor
+
+from conftest import SAMPLES
+
+# Images by URL inside the served folder; the non-square crop exercises the resizes both ways.
+PARITY_IMAGES = ("synth-000000.png", "synth-000007.png", "crop-300x200.png")
+
+
+@pytest.fixture(scope="module")
+def page(chromium, site, web_out):
+    Image.open(SAMPLES / "synth-000007.png").convert("RGB").crop((40, 60, 340, 260)).save(
+        web_out / "test-images" / "crop-300x200.png")
+    page = chromium.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site + "index.html")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('ready')", timeout=120_000)
+    yield page
+    assert errors == []
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def python_detector():
+    with Detector.load("default", backend="ort-cpu", precision="int8") as detector:
+        yield detector
+
+
+def as_bytes(encoded: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(encoded), dtype=np.uint8)
+
+
+DETECT_JS = """async (names) => {
+  const m = await import('./artifact-detector.js');
+  const detector = await m.loadDetector({ device: 'wasm' });
+  const pack = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+  const out = [];
+  for (const name of names) {
+    const { record, mask } = await detector.detect('test-images/' + name);
+    out.push({ record, mask: pack(Uint8Array.from(mask.data, (v) => (v >= record.pixel_threshold ? 1 : 0))) });
+  }
+  await detector.release();
+  return out;
+}"""
+
+
+def test_page_is_cross_origin_isolated_and_uses_threads(page):
+    assert page.evaluate("crossOriginIsolated")
+    assert "cross-origin isolated" in page.text_content("#status")
+
+
+def test_preprocessing_matches_the_python_tensor(page, web_out):
+    """Decode + Pillow-exact bilinear resize + mean/std: the model input is the same tensor."""
+    spec_js = """async (name) => {
+      const m = await import('./artifact-detector.js');
+      const config = await (await fetch('detector.json')).json();
+      const image = await m.decodeImage('test-images/' + name, config);
+      const data = m.toTensorData(image, config.models.segmenter.input);
+      return btoa(Array.from(new Uint8Array(data.buffer), (b) => String.fromCharCode(b)).join(''));
+    }"""
+    for name in ("synth-000000.png", "crop-300x200.png"):
+        js = np.frombuffer(base64.b64decode(page.evaluate(spec_js, name)), dtype=np.float32)
+        spec = InputSpec(height=512, width=512, mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375))
+        python = to_tensor(load_image(web_out / "test-images" / name).pixels, spec).reshape(-1)
+        assert np.array_equal(js, python), f"{name}: max difference {np.abs(js - python).max()}"
+
+
+def test_detections_match_the_python_runtime(page, web_out, python_detector):
+    results = page.evaluate(DETECT_JS, list(PARITY_IMAGES))
+    for name, result in zip(PARITY_IMAGES, results):
+        js = result["record"]
+        py = python_detector.detect(web_out / "test-images" / name)
+        assert js["labels"] == list(py.labels), name
+        assert js["size"] == list(py.size) and js["is_artifact"] == py.is_artifact
+        assert js["artifact_score"] == pytest.approx(py.artifact_score, abs=0.02)
+        mask_js = as_bytes(result["mask"]).astype(bool)
+        mask_py = py.binary_mask().reshape(-1)
+        assert mask_py.any(), f"{name}: pick images with artifacts, an empty mask proves nothing"
+        iou = (mask_js & mask_py).sum() / (mask_js | mask_py).sum()
+        assert iou >= 0.98, f"{name}: mask IoU {iou:.4f}"
+        assert [r["caption"] for r in js["regions"]][:2] == [r.caption for r in py.regions][:2], name
+
+
+def test_demo_page_shows_overlay_labels_and_latency(page):
+    page.set_input_files("#file", str(Path(SAMPLES / "synth-000007.png")))
+    page.wait_for_selector("#latency", timeout=60_000)
+    assert "luminance_discrepancy" in page.text_content("#details")
+    assert "Luminance discrepancy" in page.text_content("#details")
+    size = Image.open(SAMPLES / "synth-000007.png").size
+    assert page.eval_on_selector("#overlay", "c => [c.width, c.height]") == list(size)
