@@ -9,6 +9,15 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
+def samples():
+    """The folder of sample images shipped in the package (read-only)."""
+    from importlib import resources
+    from pathlib import Path
+
+    return Path(str(resources.files("artifactsdk").joinpath("samples")))
+
+
+@pytest.fixture(scope="session")
 def chromium():
     """The system's headless Chromium through Playwright; skipped, with the reason, only
     where it cannot be had (scripts/setup-browser.sh installs it)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import sys
 from pathlib import Path
 
 ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
@@ -30,10 +31,19 @@ class IsolatedHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def make_server(directory: str | Path, port: int = 0, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
+class IsolatedServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that drops a connection it no longer needs is not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
+def make_server(directory: str | Path, port: int = 0, host: str = "127.0.0.1") -> IsolatedServer:
     """A server for `directory` (port 0 = any free port; read it from server.server_address)."""
     handler = functools.partial(IsolatedHandler, directory=str(directory))
-    return http.server.ThreadingHTTPServer((host, port), handler)
+    return IsolatedServer((host, port), handler)
 
 
 def main() -> None:

@@ -1,5 +1,4 @@
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -7,14 +6,12 @@ from click.testing import CliRunner
 
 from artifactsdk.cli import main
 
-SAMPLES = Path(str(resources.files("artifactsdk").joinpath("samples")))
-
 
 @pytest.fixture(scope="session")
-def sample_images(tmp_path_factory) -> Path:
+def sample_images(samples, tmp_path_factory) -> Path:
     """The shipped sample images, copied (reports must not write beside the package)."""
     folder = tmp_path_factory.mktemp("images")
-    for image in sorted(SAMPLES.glob("*.*")):
+    for image in sorted(samples.glob("*.*")):
         if image.suffix in (".png", ".jpg"):
             shutil.copy(image, folder / image.name)
     return folder

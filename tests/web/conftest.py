@@ -1,13 +1,10 @@
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from artifactsdk.web.browser import serve
 from artifactsdk.web.export import export_web
-
-SAMPLES = Path(str(resources.files("artifactsdk").joinpath("samples")))
 
 
 @pytest.fixture(scope="session")
@@ -22,11 +19,11 @@ def web_out(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def site(web_out):
+def site(web_out, samples):
     """The export served cross-origin isolated, with test images beside it; yields its URL."""
     images = web_out / "test-images"
     images.mkdir(exist_ok=True)
     for name in ("synth-000000.png", "synth-000007.png"):
-        shutil.copy(SAMPLES / name, images / name)
+        shutil.copy(samples / name, images / name)
     with serve(web_out) as url:
         yield url

@@ -57,3 +57,15 @@ def test_server_sets_cross_origin_isolation(site):
         assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
         assert response.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
         assert response.headers["Content-Type"] == "application/wasm"
+
+
+def test_ort_from_a_local_package_checks_its_version(web_out, tmp_path):
+    from artifactsdk.web.ort_package import cache_root, ort_web_dist
+
+    cached = cache_root() / f"onnxruntime-web-{ORT_WEB_VERSION}" / "package"
+    assert ort_web_dist(source=cached) == cached
+    (tmp_path / "package.json").write_text(json.dumps({"name": "onnxruntime-web", "version": "1.0.0"}))
+    with pytest.raises(ExportError, match=f"holds onnxruntime-web 1.0.0; this SDK is built against {ORT_WEB_VERSION}"):
+        ort_web_dist(source=tmp_path)
+    with pytest.raises(ExportError, match="not an npm package folder"):
+        ort_web_dist(source=tmp_path / "nothing")

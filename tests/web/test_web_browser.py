@@ -1,7 +1,6 @@
 """The detector in headless Chromium against the Python runtime on the same int8 models."""
 
 import base64
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,15 +10,13 @@ from artifactsdk import Detector
 from artifactsdk.image_io import load_image
 from artifactsdk.preprocess import InputSpec, to_tensor
 
-from conftest import SAMPLES
-
 # Images by URL inside the served folder; the non-square crop exercises the resizes both ways.
 PARITY_IMAGES = ("synth-000000.png", "synth-000007.png", "crop-300x200.png")
 
 
 @pytest.fixture(scope="module")
-def page(chromium, site, web_out):
-    Image.open(SAMPLES / "synth-000007.png").convert("RGB").crop((40, 60, 340, 260)).save(
+def page(chromium, site, web_out, samples):
+    Image.open(samples / "synth-000007.png").convert("RGB").crop((40, 60, 340, 260)).save(
         web_out / "test-images" / "crop-300x200.png")
     page = chromium.new_page()
     errors = []
@@ -92,10 +89,29 @@ def test_detections_match_the_python_runtime(page, web_out, python_detector):
         assert [r["caption"] for r in js["regions"]][:2] == [r.caption for r in py.regions][:2], name
 
 
-def test_demo_page_shows_overlay_labels_and_latency(page):
-    page.set_input_files("#file", str(Path(SAMPLES / "synth-000007.png")))
+def test_demo_page_shows_overlay_labels_and_latency(page, samples):
+    page.set_input_files("#file", str(samples / "synth-000007.png"))
     page.wait_for_selector("#latency", timeout=60_000)
     assert "luminance_discrepancy" in page.text_content("#details")
     assert "Luminance discrepancy" in page.text_content("#details")
-    size = Image.open(SAMPLES / "synth-000007.png").size
+    size = Image.open(samples / "synth-000007.png").size
     assert page.eval_on_selector("#overlay", "c => [c.width, c.height]") == list(size)
+
+
+def test_captions_match_python_for_every_place_and_share(page):
+    """The 3x3 places, 'across the image' from half the area, '< 1' and round-half-even shares."""
+    from artifactsdk.postprocess import caption
+
+    rng = np.random.default_rng(3)
+    cases = [(None, (0, 0, 10, 10), (100, 80), 0.5), ("LOCALIZED BLUR", (10, 10, 20, 20), (100, 100), 0.025),
+             ("Localized Blur", (90, 70, 100, 80), (100, 80), 0.004)]
+    for _ in range(40):
+        x0, y0 = int(rng.integers(0, 300)), int(rng.integers(0, 200))
+        cases.append(("Abnormal Texture", (x0, y0, x0 + int(rng.integers(1, 100)), y0 + int(rng.integers(1, 100))),
+                      (400, 300), float(rng.choice([0.015, 0.035, 0.125, 0.3, 0.49, rng.random()]))))
+    js = page.evaluate("""async (cases) => {
+      const m = await import('./artifact-detector.js');
+      const config = await (await fetch('detector.json')).json();
+      return cases.map(([name, box, size, fraction]) => m.caption(name, box, size, fraction, config.caption_places));
+    }""", [[name, list(box), list(size), fraction] for name, box, size, fraction in cases])
+    assert js == [caption(name, box, size, fraction) for name, box, size, fraction in cases]

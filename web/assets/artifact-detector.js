@@ -440,38 +440,49 @@ export class ArtifactDetector {
     this.device = device;
   }
 
-  async run(role, image) {
-    const model = this.config.models[role];
-    const input = model.input;
-    const tensor = new this.ort.Tensor("float32", toTensorData(image, input), [1, 3, input.height, input.width]);
-    return this.sessions[role].run({ [input.name]: tensor });
+  // The model inputs of `image`, by role; models with the same input spec share one tensor.
+  prepare(image) {
+    const made = new Map();
+    const inputs = {};
+    for (const role of Object.keys(this.sessions)) {
+      const input = this.config.models[role].input;
+      const key = JSON.stringify([input.width, input.height, input.mean, input.std, input.colour_order]);
+      if (!made.has(key)) made.set(key, toTensorData(image, input));
+      inputs[role] = { [input.name]: new this.ort.Tensor("float32", made.get(key), [1, 3, input.height, input.width]) };
+    }
+    return inputs;
   }
 
-  /** Detect artifacts in one image (a File / Blob or a URL). */
+  /** Detect artifacts in one image (a File / Blob or a URL). Stage times in `timings` (ms). */
   async detect(source) {
     const started = performance.now();
     const image = await decodeImage(source, this.config);
     image.source = typeof source === "string" ? source : (source.name ?? null);
     const timings = { decode: performance.now() - started };
+    let t = performance.now();
+    const inputs = this.prepare(image);
+    timings.preprocess = performance.now() - t;
     let classProbs = null;
     let imageProb = null;
     let map = null;
     if (this.sessions.classifier) {
-      const t = performance.now();
-      const outputs = await this.run("classifier", image);
+      t = performance.now();
+      const outputs = await this.sessions.classifier.run(inputs.classifier);
       ({ classes: classProbs, image: imageProb } = classifierProbabilities(outputs, this.config.models.classifier.outputs));
       timings.classifier = performance.now() - t;
     }
     if (this.sessions.segmenter) {
-      const t = performance.now();
-      const outputs = await this.run("segmenter", image);
+      t = performance.now();
+      const outputs = await this.sessions.segmenter.run(inputs.segmenter);
       map = segmenterProbability(outputs, this.config.models.segmenter.outputs);
       timings.segmenter = performance.now() - t;
     }
-    const t = performance.now();
+    t = performance.now();
     const record = buildRecord(image, this.config, classProbs, imageProb, map);
-    const mask = map ? upsample(map, image.width, image.height) : null;
     timings.postprocess = performance.now() - t;
+    t = performance.now();
+    const mask = map ? upsample(map, image.width, image.height) : null;
+    timings.mask = performance.now() - t;
     timings.total = performance.now() - started;
     return { record, mask, image, timings };
   }
@@ -483,16 +494,17 @@ export class ArtifactDetector {
 
 /**
  * Load the exported models. `device`: "wasm" (int8, SIMD, threads when cross-origin
- * isolated) or "webgpu" (fp16: int8 QDQ is not reliable on WebGPU).
+ * isolated) or "webgpu" (fp16: int8 QDQ is not reliable on WebGPU). `threads`: WASM
+ * threads (default: wasmThreads()); ONNX Runtime Web reads it once, at the first load.
  */
-export async function loadDetector({ device = "wasm", base = new URL(".", import.meta.url) } = {}) {
+export async function loadDetector({ device = "wasm", threads = wasmThreads(), base = new URL(".", import.meta.url) } = {}) {
   if (!(device in ORT_BUILDS)) throw new Error(`unknown device ${device}; expected wasm or webgpu`);
   if (device === "webgpu" && !navigator.gpu) throw new Error("this browser has no WebGPU (navigator.gpu)");
   const config = await (await fetch(new URL("detector.json", base))).json();
   const ortBase = new URL("ort/", base).href;
   const ort = await import(new URL(ORT_BUILDS[device], ortBase).href);
   ort.env.wasm.wasmPaths = ortBase;
-  ort.env.wasm.numThreads = wasmThreads();
+  ort.env.wasm.numThreads = threads;
   const precision = device === "webgpu" ? "fp16" : "int8";
   const sessions = {};
   for (const [role, model] of Object.entries(config.models)) {
