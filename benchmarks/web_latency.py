@@ -5,7 +5,8 @@ The same image, the same int8 models: `Detector.detect` with ONNX Runtime on the
 `ArtifactDetector.detect` of the export-web folder in headless Chromium (WASM, SIMD,
 threads: the page is served cross-origin isolated). Both are timed end to end from the
 encoded file to the record, after warm-up calls; WebGPU is timed too when the browser
-has an adapter (headless Chromium without a GPU has none; reported as skipped).
+has an adapter with fp16 shaders (headless Chromium on a machine without a GPU offers
+SwiftShader, which has none; reported as skipped, with the reason).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ DEFAULT_IMAGE = "synth-000007.png"
 # Warm-up and timed calls inside the page; returns per-call totals and stage times in ms.
 BROWSER_RUN = """async ({ image, device, warmup, runs, threads }) => {
   const m = await import('./artifact-detector.js');
-  if (device === 'webgpu' && !(navigator.gpu && await navigator.gpu.requestAdapter())) {
-    return { skipped: 'no WebGPU adapter in this browser' };
+  if (device === 'webgpu') {
+    try { await m.checkWebGpu(); } catch (error) { return { skipped: error.message }; }
   }
   const detector = await m.loadDetector({ device, threads });
   for (let i = 0; i < warmup; i++) await detector.detect(image);
@@ -55,7 +56,7 @@ def browser_latency(web_dir: Path, image: Path, runs: int, warmup: int, device: 
     from artifactsdk.web.browser import launch, serve
 
     shutil.copy(image, web_dir / image.name)
-    with serve(web_dir) as url, launch() as browser:
+    with serve(web_dir) as url, launch(webgpu=device == "webgpu") as browser:
         page = browser.new_page()
         # Not the demo page: it loads its own detector, and ONNX Runtime Web fixes its thread
         # count at the first load. Any document of the (cross-origin isolated) site will do.

@@ -26,5 +26,5 @@ def chromium():
     reason = browser_unavailable()
     if reason:
         pytest.skip(f"no headless Chromium: {reason}")
-    with launch() as browser:
+    with launch(webgpu=True) as browser:  # WebGPU on: the web tests try it where an adapter exists
         yield browser

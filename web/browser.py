@@ -41,8 +41,9 @@ def browser_unavailable() -> str | None:
 
 
 @contextmanager
-def launch(extra_args: tuple[str, ...] = ()):
-    """Yield a headless Playwright Browser running the system's Chromium."""
+def launch(webgpu: bool = False):
+    """Yield a headless Playwright Browser running the system's Chromium; `webgpu` turns on
+    WebGPU, which headless Chromium on Linux leaves off."""
     reason = browser_unavailable()
     if reason:
         raise MissingDependencyError(f"cannot start headless Chromium: {reason}.")
@@ -50,7 +51,7 @@ def launch(extra_args: tuple[str, ...] = ()):
 
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=chromium_executable(), headless=True,
-                                         args=[*CHROMIUM_ARGS, *extra_args])
+                                         args=[*CHROMIUM_ARGS, *(("--enable-unsafe-webgpu",) if webgpu else ())])
         try:
             yield browser
         finally:

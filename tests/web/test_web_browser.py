@@ -115,3 +115,49 @@ def test_captions_match_python_for_every_place_and_share(page):
       return cases.map(([name, box, size, fraction]) => m.caption(name, box, size, fraction, config.caption_places));
     }""", [[name, list(box), list(size), fraction] for name, box, size, fraction in cases])
     assert js == [caption(name, box, size, fraction) for name, box, size, fraction in cases]
+
+
+@pytest.mark.parametrize("size", [(9000, 300), (20, 50)], ids=["over-max-side", "under-min-side"])
+def test_decoding_bounds_the_image_as_python_does(page, web_out, size):
+    """Longer side over 4096: Pillow's reduce then bilinear; shorter side under 32: bicubic up."""
+    width, height = size
+    ramp = np.add.outer(np.arange(height), np.arange(width))[..., None] * np.array([1, 3, 7])
+    noise = np.random.default_rng(1).integers(0, 40, (height, width, 3))
+    name = f"bounded-{width}x{height}.png"
+    Image.fromarray(((ramp + noise) % 256).astype(np.uint8)).save(web_out / "test-images" / name)
+    js = page.evaluate("""async (name) => {
+      const m = await import('./artifact-detector.js');
+      const config = await (await fetch('detector.json')).json();
+      const image = await m.decodeImage('test-images/' + name, config);
+      return { size: [image.width, image.height], original: image.originalSize,
+               pixels: btoa(Array.from(image.pixels, (b) => String.fromCharCode(b)).join('')) };
+    }""", name)
+    python = load_image(web_out / "test-images" / name)
+    assert js["size"] == list(python.size) and js["original"] == list(python.original_size)
+    assert np.array_equal(as_bytes(js["pixels"]), python.pixels.reshape(-1))
+
+
+def test_webgpu_runs_fp16_or_says_why_it_cannot(chromium, site, web_out):
+    """Where the adapter has fp16 shaders, the fp16 models agree with fp32 in Python; elsewhere
+    (headless SwiftShader here) loading fails with the reason, before any session is made."""
+    page = chromium.new_page()
+    page.goto(site + "detector.json")
+    result = page.evaluate("""async () => {
+      const m = await import('./artifact-detector.js');
+      try { await m.checkWebGpu(); } catch (error) {
+        try { await m.loadDetector({ device: 'webgpu' }); } catch (refused) { return { refused: refused.message }; }
+        return { refused: null };
+      }
+      const detector = await m.loadDetector({ device: 'webgpu' });
+      const { record, mask } = await detector.detect('test-images/synth-000007.png');
+      return { record, mask: Array.from(mask.data, (v) => (v >= record.pixel_threshold ? 1 : 0)) };
+    }""")
+    page.close()
+    if "refused" in result:
+        assert result["refused"] and ("no WebGPU adapter" in result["refused"] or "shader-f16" in result["refused"])
+        return
+    with Detector.load("default", backend="ort-cpu", precision="fp32") as detector:
+        python = detector.detect(web_out / "test-images" / "synth-000007.png")
+    assert result["record"]["labels"] == list(python.labels)
+    mask_js, mask_py = np.array(result["mask"], dtype=bool), python.binary_mask().reshape(-1)
+    assert (mask_js & mask_py).sum() / (mask_js | mask_py).sum() >= 0.98

@@ -111,7 +111,8 @@ export function resize(src, width, height, channels, outWidth, outHeight, filter
 }
 
 // Pillow's Image.reduce(factor): the mean of each factor x factor block (partial blocks at
-// the right and bottom edges average the pixels they have), rounded half up.
+// the right and bottom edges average the pixels they have), in Pillow's fixed point:
+// ((sum + n / 2) * floor(2^24 / n)) >> 24 for a block of n pixels.
 function reduce(src, width, height, factor) {
   const outW = Math.ceil(width / factor);
   const outH = Math.ceil(height / factor);
@@ -127,7 +128,7 @@ function reduce(src, width, height, factor) {
             n += 1;
           }
         }
-        out[(y * outW + x) * 3 + ch] = Math.floor(sum / n + 0.5);
+        out[(y * outW + x) * 3 + ch] = Math.floor(((sum + Math.floor(n / 2)) * Math.floor(2 ** 24 / n)) / 2 ** 24);
       }
     }
   }
@@ -432,6 +433,15 @@ export function wasmThreads() {
   return globalThis.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
 }
 
+/** Throws, saying why, unless this browser has a WebGPU adapter that runs fp16 shaders. */
+export async function checkWebGpu() {
+  const adapter = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
+  if (!adapter) throw new Error("this browser has no WebGPU adapter; use device 'wasm'");
+  if (!adapter.features.has("shader-f16")) {
+    throw new Error("this WebGPU adapter has no 'shader-f16' feature, which the fp16 WebGPU models need; use device 'wasm'");
+  }
+}
+
 export class ArtifactDetector {
   constructor(ort, config, sessions, device) {
     this.ort = ort;
@@ -499,7 +509,7 @@ export class ArtifactDetector {
  */
 export async function loadDetector({ device = "wasm", threads = wasmThreads(), base = new URL(".", import.meta.url) } = {}) {
   if (!(device in ORT_BUILDS)) throw new Error(`unknown device ${device}; expected wasm or webgpu`);
-  if (device === "webgpu" && !navigator.gpu) throw new Error("this browser has no WebGPU (navigator.gpu)");
+  if (device === "webgpu") await checkWebGpu();
   const config = await (await fetch(new URL("detector.json", base))).json();
   const ortBase = new URL("ort/", base).href;
   const ort = await import(new URL(ORT_BUILDS[device], ortBase).href);
