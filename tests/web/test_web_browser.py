@@ -9,6 +9,7 @@ from PIL import Image
 from artifactsdk import Detector
 from artifactsdk.image_io import load_image
 from artifactsdk.preprocess import InputSpec, to_tensor
+from artifactsdk.web.parity import browser_detections, compare, mask_iou
 
 # Images by URL inside the served folder; the non-square crop exercises the resizes both ways.
 PARITY_IMAGES = ("synth-000000.png", "synth-000007.png", "crop-300x200.png")
@@ -38,20 +39,6 @@ def as_bytes(encoded: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(encoded), dtype=np.uint8)
 
 
-DETECT_JS = """async (names) => {
-  const m = await import('./artifact-detector.js');
-  const detector = await m.loadDetector({ device: 'wasm' });
-  const pack = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
-  const out = [];
-  for (const name of names) {
-    const { record, mask } = await detector.detect('test-images/' + name);
-    out.push({ record, mask: pack(Uint8Array.from(mask.data, (v) => (v >= record.pixel_threshold ? 1 : 0))) });
-  }
-  await detector.release();
-  return out;
-}"""
-
-
 def test_page_is_cross_origin_isolated_and_uses_threads(page):
     assert page.evaluate("crossOriginIsolated")
     assert "cross-origin isolated" in page.text_content("#status")
@@ -74,19 +61,16 @@ def test_preprocessing_matches_the_python_tensor(page, web_out):
 
 
 def test_detections_match_the_python_runtime(page, web_out, python_detector):
-    results = page.evaluate(DETECT_JS, list(PARITY_IMAGES))
-    for name, result in zip(PARITY_IMAGES, results):
-        js = result["record"]
-        py = python_detector.detect(web_out / "test-images" / name)
-        assert js["labels"] == list(py.labels), name
-        assert js["size"] == list(py.size) and js["is_artifact"] == py.is_artifact
-        assert js["artifact_score"] == pytest.approx(py.artifact_score, abs=0.02)
-        mask_js = as_bytes(result["mask"]).astype(bool)
-        mask_py = py.binary_mask().reshape(-1)
-        assert mask_py.any(), f"{name}: pick images with artifacts, an empty mask proves nothing"
-        iou = (mask_js & mask_py).sum() / (mask_js | mask_py).sum()
-        assert iou >= 0.98, f"{name}: mask IoU {iou:.4f}"
-        assert [r["caption"] for r in js["regions"]][:2] == [r.caption for r in py.regions][:2], name
+    results = browser_detections(page, [f"test-images/{name}" for name in PARITY_IMAGES])
+    for name, (record, mask) in zip(PARITY_IMAGES, results):
+        detection = python_detector.detect(web_out / "test-images" / name)
+        found = compare(record, mask, detection)
+        assert found["mask_pixels"] > 0, f"{name}: pick images with artifacts, an empty mask proves nothing"
+        assert found["same_labels"] and found["same_verdict"], (name, record["labels"], detection.labels)
+        assert found["mask_iou"] >= 0.98, f"{name}: mask IoU {found['mask_iou']:.4f}"
+        assert found["score_difference"] < 0.02, name
+        assert record["size"] == list(detection.size)
+        assert [r["caption"] for r in record["regions"]][:2] == [r.caption for r in detection.regions][:2], name
 
 
 def test_demo_page_shows_overlay_labels_and_latency(page, samples):
@@ -159,5 +143,4 @@ def test_webgpu_runs_fp16_or_says_why_it_cannot(chromium, site, web_out):
     with Detector.load("default", backend="ort-cpu", precision="fp32") as detector:
         python = detector.detect(web_out / "test-images" / "synth-000007.png")
     assert result["record"]["labels"] == list(python.labels)
-    mask_js, mask_py = np.array(result["mask"], dtype=bool), python.binary_mask().reshape(-1)
-    assert (mask_js & mask_py).sum() / (mask_js | mask_py).sum() >= 0.98
+    assert mask_iou(np.array(result["mask"], dtype=bool), python.binary_mask().reshape(-1)) >= 0.98
