@@ -107,7 +107,7 @@ def markdown(result: dict) -> str:
               help="Threads of both runtimes (default: all cores, as the page served by serve.py uses).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def main(bundle, web_dir, image, runs, warmup, threads, json_path):
-    from artifactsdk.web.export import export_web
+    from artifactsdk.web.export import CONFIG_NAME, export_web
 
     threads = threads or os.cpu_count() or 1
     image = image or Path(str(resources.files("artifactsdk").joinpath("samples", DEFAULT_IMAGE)))
@@ -116,13 +116,14 @@ def main(bundle, web_dir, image, runs, warmup, threads, json_path):
         if web_dir is None:
             web_dir = Path(scratch) / "web"
             export_web(bundle, web_dir, webgpu=True)
+        wasm_precision = json.loads((web_dir / CONFIG_NAME).read_text(encoding="utf-8"))["wasm_precision"]
         runtimes = {"python-ort-int8": python_latency(bundle, image, runs, warmup, threads)}
-        for device, name in (("wasm", "browser-wasm-int8"), ("webgpu", "browser-webgpu-fp16")):
+        for device, name in (("wasm", f"browser-wasm-{wasm_precision}"), ("webgpu", "browser-webgpu-fp16")):
             runtimes[name] = browser_latency(web_dir, image, runs, warmup, device, threads)
     result = {"image": str(image), "runtimes": runtimes, "load_average": [load_at_start, load_average()]}
-    if "latency" in runtimes["browser-wasm-int8"]:
-        result["browser_over_python"] = (runtimes["browser-wasm-int8"]["latency"]["p50_ms"]
-                                         / runtimes["python-ort-int8"]["latency"]["p50_ms"])
+    browser = runtimes[f"browser-wasm-{wasm_precision}"]
+    if "latency" in browser:
+        result["browser_over_python"] = browser["latency"]["p50_ms"] / runtimes["python-ort-int8"]["latency"]["p50_ms"]
     if json_path:
         json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     click.echo(markdown(result))

@@ -1,8 +1,8 @@
 """How closely the web detector follows the Python runtime on many images, one run
 (python -m artifactsdk.benchmarks.web_parity IMAGES... [--count N] [--json out.json]).
 
-Each image goes through the export-web folder's module in headless Chromium (WASM, int8)
-and through `Detector.detect` (ONNX Runtime CPU, int8); reported: how often the labels
+Each image goes through the export-web folder's module in headless Chromium (WASM) and
+through `Detector.detect` (ONNX Runtime CPU), both on the int8 (or fp32) models; reported: how often the labels
 and the verdict agree, the mask IoU (images where either mask is non-empty) and the
 artifact-score difference.
 """
@@ -40,8 +40,10 @@ def summarise(rows: list[dict]) -> dict:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--count", type=click.IntRange(1), help="Use the first N images found (sorted).")
 @click.option("--bundle", default="default", show_default=True)
+@click.option("--precision", type=click.Choice(["int8", "fp32"]), default="int8", show_default=True,
+              help="The models of both runtimes (export-web --wasm-precision, Detector precision).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
-def main(paths, count, bundle, json_path):
+def main(paths, count, bundle, precision, json_path):
     from artifactsdk import Detector
     from artifactsdk.web.browser import launch, serve
     from artifactsdk.web.export import export_web
@@ -52,13 +54,13 @@ def main(paths, count, bundle, json_path):
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         web_dir = Path(scratch) / "web"
-        export_web(bundle, web_dir, webgpu=False)
+        export_web(bundle, web_dir, wasm_precision=precision, webgpu=False)
         (web_dir / "parity").mkdir()
         names = []
         for n, image in enumerate(images):
             names.append(f"parity/{n:05d}{image.suffix.lower()}")
             shutil.copy(image, web_dir / names[-1])
-        with Detector.load(bundle, backend="ort-cpu", precision="int8") as detector, \
+        with Detector.load(bundle, backend="ort-cpu", precision=precision) as detector, \
                 serve(web_dir) as url, launch() as browser:
             page = browser.new_page()
             page.goto(url + "detector.json")

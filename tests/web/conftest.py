@@ -2,6 +2,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from artifactsdk.web.browser import serve
 from artifactsdk.web.export import export_web
@@ -25,5 +26,7 @@ def site(web_out, samples):
     images.mkdir(exist_ok=True)
     for name in ("synth-000000.png", "synth-000007.png"):
         shutil.copy(samples / name, images / name)
+    # Not square and not 512: exercises the resizes both ways.
+    Image.open(samples / "synth-000007.png").convert("RGB").crop((40, 60, 340, 260)).save(images / "crop-300x200.png")
     with serve(web_out) as url:
         yield url

@@ -1,6 +1,7 @@
 """The detector in headless Chromium against the Python runtime on the same int8 models."""
 
 import base64
+import shutil
 
 import numpy as np
 import pytest
@@ -11,14 +12,12 @@ from artifactsdk.image_io import load_image
 from artifactsdk.preprocess import InputSpec, to_tensor
 from artifactsdk.web.parity import browser_detections, compare, mask_iou
 
-# Images by URL inside the served folder; the non-square crop exercises the resizes both ways.
+# Images in the served folder (tests/web/conftest.py, site).
 PARITY_IMAGES = ("synth-000000.png", "synth-000007.png", "crop-300x200.png")
 
 
 @pytest.fixture(scope="module")
-def page(chromium, site, web_out, samples):
-    Image.open(samples / "synth-000007.png").convert("RGB").crop((40, 60, 340, 260)).save(
-        web_out / "test-images" / "crop-300x200.png")
+def page(chromium, site):
     page = chromium.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -144,3 +143,25 @@ def test_webgpu_runs_fp16_or_says_why_it_cannot(chromium, site, web_out):
         python = detector.detect(web_out / "test-images" / "synth-000007.png")
     assert result["record"]["labels"] == list(python.labels)
     assert mask_iou(np.array(result["mask"], dtype=bool), python.binary_mask().reshape(-1)) >= 0.98
+
+
+def test_fp32_export_gives_the_python_fp32_results_exactly(chromium, site, tmp_path_factory, web_out):
+    """With the same graphs on both sides, nothing but float rounding may differ: the residual
+    of the int8 comparison above comes from the int8 kernels, not the pre / post-processing."""
+    from artifactsdk.web.browser import serve
+    from artifactsdk.web.export import export_web
+
+    out = tmp_path_factory.mktemp("web-fp32") / "site"
+    export_web("default", out, wasm_precision="fp32", webgpu=False)
+    names = ("synth-000000.png", "crop-300x200.png")
+    for name in names:
+        shutil.copy(web_out / "test-images" / name, out / name)
+    with serve(out) as url, Detector.load("default", backend="ort-cpu", precision="fp32") as detector:
+        page = chromium.new_page()
+        page.goto(url + "detector.json")
+        results = browser_detections(page, list(names))
+        page.close()
+        for name, (record, mask) in zip(names, results):
+            found = compare(record, mask, detector.detect(out / name))
+            assert found["same_labels"] and found["same_captions"] and found["mask_pixels"] > 0
+            assert found["mask_iou"] == 1.0 and found["score_difference"] < 1e-5, (name, found)

@@ -1,4 +1,4 @@
-// artifactsdk in the browser: the int8 (or fp16 on WebGPU) bundle models over
+// artifactsdk in the browser: the bundle models (int8 or fp32 on WASM, fp16 on WebGPU) over
 // onnxruntime-web, with the pre- and post-processing of the Python runtime
 // (artifactsdk.preprocess, artifactsdk.postprocess, artifactsdk.image_io), so a
 // detection here matches `Detector.detect` on the same image.
@@ -503,9 +503,10 @@ export class ArtifactDetector {
 }
 
 /**
- * Load the exported models. `device`: "wasm" (int8, SIMD, threads when cross-origin
- * isolated) or "webgpu" (fp16: int8 QDQ is not reliable on WebGPU). `threads`: WASM
- * threads (default: wasmThreads()); ONNX Runtime Web reads it once, at the first load.
+ * Load the exported models. `device`: "wasm" (the export's int8 or fp32 models, SIMD,
+ * threads when cross-origin isolated) or "webgpu" (fp16: int8 QDQ is not reliable on
+ * WebGPU). `threads`: WASM threads (default: wasmThreads()); ONNX Runtime Web reads it
+ * once, at the first load.
  */
 export async function loadDetector({ device = "wasm", threads = wasmThreads(), base = new URL(".", import.meta.url) } = {}) {
   if (!(device in ORT_BUILDS)) throw new Error(`unknown device ${device}; expected wasm or webgpu`);
@@ -515,7 +516,7 @@ export async function loadDetector({ device = "wasm", threads = wasmThreads(), b
   const ort = await import(new URL(ORT_BUILDS[device], ortBase).href);
   ort.env.wasm.wasmPaths = ortBase;
   ort.env.wasm.numThreads = threads;
-  const precision = device === "webgpu" ? "fp16" : "int8";
+  const precision = device === "webgpu" ? "fp16" : config.wasm_precision;
   const sessions = {};
   for (const [role, model] of Object.entries(config.models)) {
     const file = model.files[precision];
