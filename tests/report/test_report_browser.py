@@ -80,3 +80,18 @@ def test_detail_view_shows_image_mask_regions_and_scores(page, tmp_path):
     assert (width, height) == (1280, 900)
     page.click("#close-detail")
     assert not page.is_visible("#detail")
+
+
+def test_linked_pictures_load_from_disk(chromium, detect_out, tmp_path):
+    """A large run's page (thumbnails beside it, pictures linked where they lie) opens offline."""
+    out = tmp_path / "large" / "report.html"
+    build_report(load_items(detect_out), detect_out, out, embed_limit=0)
+    page = chromium.new_page()
+    page.goto(out.as_uri())
+    page.wait_for_selector("body[data-ready=true]")
+    loaded = "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth > 0, () => false)))"
+    assert page.eval_on_selector_all("#grid .card img", loaded) == [True] * 8
+    page.click("#grid .card >> nth=0")
+    assert page.eval_on_selector("#detail-image", "i => i.decode().then(() => i.naturalWidth > 0, () => false)")
+    assert page.eval_on_selector("#detail-mask", "i => i.decode().then(() => i.naturalWidth > 0, () => false)")
+    page.close()
