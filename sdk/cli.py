@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval-fix": ("artifactsdk.rectify.eval_fix_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),
     "rank": ("artifactsdk.feedback.rank_cli:rank", "Rank generated images from fewest to most artifacts."),
     "serve": ("artifactsdk.serve.serve_cli:serve", "Serve detection and rewards over HTTP (FastAPI + uvicorn)."),
+    "export-web": ("artifactsdk.web.export_web_cli:export_web_command", "Write the detector as a static web folder (ONNX Runtime Web)."),
+    "report": ("artifactsdk.report.report_cli:report", "An HTML report of detect / scan results: grid, sort, filter, plots."),
     "build-engine": ("artifactsdk.export.build_engine_cli:build_engine", "Build TensorRT engines for a bundle (needs an NVIDIA GPU)."),
 }
 

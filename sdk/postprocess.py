@@ -165,9 +165,11 @@ def label_runs(binary: np.ndarray):
 
 # -- regions and captions -----------------------------------------------------------------
 
-_PLACES = (("in the upper left", "at the top", "in the upper right"),
-           ("on the left", "in the centre", "on the right"),
-           ("in the lower left", "at the bottom", "in the lower right"))
+# Where a caption says a region is: a 3x3 grid of the image, or all of it from half its area.
+CAPTION_PLACES = (("in the upper left", "at the top", "in the upper right"),
+                  ("on the left", "in the centre", "on the right"),
+                  ("in the lower left", "at the bottom", "in the lower right"))
+WHOLE_IMAGE_PLACE = "across the image"
 
 
 def caption(class_name: str | None, box: tuple[int, int, int, int], size: tuple[int, int],
@@ -176,11 +178,11 @@ def caption(class_name: str | None, box: tuple[int, int, int, int], size: tuple[
     width, height = size
     what = class_name[0] + class_name[1:].lower() if class_name else "Artifact"
     if area_fraction >= 0.5:
-        place = "across the image"
+        place = WHOLE_IMAGE_PLACE
     else:
         column = min(2, int(3 * (box[0] + box[2]) / 2 / width))
         row = min(2, int(3 * (box[1] + box[3]) / 2 / height))
-        place = _PLACES[row][column]
+        place = CAPTION_PLACES[row][column]
     percent = area_fraction * 100
     share = "< 1" if percent < 1 else f"{percent:.0f}"
     return f"{what} {place} ({share} % of the image)"

@@ -27,3 +27,41 @@ def detector(tiny_bundle):
 
     with Detector.load(tiny_bundle) as loaded:
         yield loaded
+
+
+@pytest.fixture(scope="session")
+def samples():
+    """The folder of sample images shipped in the package (read-only)."""
+    from importlib import resources
+    from pathlib import Path
+
+    return Path(str(resources.files("artifactsdk").joinpath("samples")))
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The system's headless Chromium through Playwright; skipped, with the reason, only
+    where it cannot be had (scripts/setup-browser.sh installs it)."""
+    from artifactsdk.web.browser import browser_unavailable, launch
+
+    reason = browser_unavailable()
+    if reason:
+        pytest.skip(f"no headless Chromium: {reason}")
+    with launch(webgpu=True) as browser:  # WebGPU on: the web tests try it where an adapter exists
+        yield browser
+
+
+@pytest.fixture(scope="session")
+def reference_bundle(tmp_path_factory):
+    """The shipped weights as fp32 ONNX and torch checkpoints, through artifactsdk export (the
+    shipped bundle keeps int8 only); built once per session, about a minute."""
+    pytest.importorskip("torch")
+    from click.testing import CliRunner
+
+    from artifactsdk.export.export_cli import export
+
+    out = tmp_path_factory.mktemp("reference") / "bundle"
+    result = CliRunner().invoke(export, ["all", "--out", str(out), "--precision", "fp32", "--bundle-files",
+                                         "fp32,torch", "--eval-synth", "8", "--no-validate", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out

@@ -43,21 +43,6 @@ def heldout():
 
 
 @pytest.fixture(scope="module")
-def reference_bundle(tmp_path_factory):
-    """fp32 ONNX and the torch checkpoint of the shipped weights, through artifactsdk export."""
-    pytest.importorskip("torch")
-    from click.testing import CliRunner
-
-    from artifactsdk.export.export_cli import export
-
-    out = tmp_path_factory.mktemp("reference") / "bundle"
-    result = CliRunner().invoke(export, ["all", "--out", str(out), "--precision", "fp32", "--bundle-files",
-                                         "fp32,torch", "--eval-synth", "8", "--no-validate", "--quiet"])
-    assert result.exit_code == 0, result.output
-    return out
-
-
-@pytest.fixture(scope="module")
 def agreement(heldout, reference_bundle):
     results = {}
     for name, (bundle, options) in {"torch": (reference_bundle, {"backend": "torch"}),

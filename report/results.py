@@ -1,0 +1,169 @@
+"""Detection results -> one normalised record per image, whatever wrote them.
+
+Three inputs are read:
+- a `detect --out` folder: `<name>.json` per image (Detection.to_dict() + source), with
+  `<name>.overlay.png` and `<name>.mask.png` beside it when detect wrote them;
+- `detect --jsonl` output (one record per line) or `detect --json` output (one array);
+- a `scan` Parquet file (read with pyarrow, `pip install 'artifactsdk[report]'`), one row per
+  image. Only `source` is required; the columns read when present are `artifact_score`,
+  `is_artifact`, `labels` (list of class keys), `scores` (map or struct of class key ->
+  probability), `regions` (list of structs with the fields of Region.to_dict()), `size`
+  ([width, height]), `error`, `overlay` and `mask` (image paths). `scores`, `labels` and
+  `regions` may also be JSON strings. Other columns are ignored.
+
+A record that cannot be understood is reported as a failed item (with why), never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from artifactsdk.errors import InvalidInputError, MissingDependencyError
+
+SUMMARY_NAME = "summary.json"  # written by detect --out beside the records
+DECISION = 0.5  # artifact_score at which an image counts as flagged when a record lacks is_artifact
+
+
+@dataclass
+class Item:
+    """One image of the report."""
+
+    source: str
+    artifact_score: float | None = None
+    is_artifact: bool = False
+    labels: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+    regions: list[dict] = field(default_factory=list)
+    size: list[int] | None = None
+    error: str | None = None
+    image: Path | None = None  # the picture to show: detect's overlay, else the source image
+    mask: Path | None = None
+
+    @property
+    def area(self) -> float:
+        return float(sum(region.get("area_fraction") or 0.0 for region in self.regions))
+
+
+def _decoded(value, kind: type, what: str):
+    """`value` as `kind`, decoding a JSON string and pyarrow's shapes (map = list of pairs)."""
+    if value is None:
+        return kind()
+    if isinstance(value, str):
+        value = json.loads(value)
+    if kind is dict and isinstance(value, list):
+        value = {pair["key"] if isinstance(pair, dict) else pair[0]:
+                 pair["value"] if isinstance(pair, dict) else pair[1] for pair in value}
+    if not isinstance(value, kind):
+        raise ValueError(f"'{what}' should be a {kind.__name__}, found {type(value).__name__}")
+    return value
+
+
+def _resolved(path, base: Path) -> Path | None:
+    """An image path of a record: absolute, or relative to the results' folder, or (as detect
+    writes the paths it was given) to the current folder."""
+    if not path:
+        return None
+    path = Path(path)
+    if path.is_absolute() or not (base / path).exists() and path.exists():
+        return path
+    return base / path
+
+
+def to_item(record: dict, base: Path, where: str) -> Item:
+    """A raw record -> an Item; a record that breaks the format becomes a failed Item."""
+    source = record.get("source")
+    if not source:
+        return Item(source=where, error=f"{where}: the record has no 'source'")
+    if record.get("error"):
+        return Item(source=str(source), error=str(record["error"]))
+    try:
+        score = record.get("artifact_score")
+        score = None if score is None else float(score)
+        flagged = record.get("is_artifact")
+        item = Item(source=str(source), artifact_score=score,
+                    is_artifact=bool(flagged) if flagged is not None else (score or 0.0) >= DECISION,
+                    labels=[str(label) for label in _decoded(record.get("labels"), list, "labels")],
+                    scores={str(k): float(v) for k, v in _decoded(record.get("scores"), dict, "scores").items()
+                            if v is not None},
+                    regions=[dict(region) for region in _decoded(record.get("regions"), list, "regions")],
+                    size=list(record["size"]) if record.get("size") is not None else None)
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError) as exc:
+        return Item(source=str(source), error=f"{where}: {exc}")
+    item.image = _resolved(record.get("overlay"), base) or _resolved(source, base)
+    item.mask = _resolved(record.get("mask"), base)
+    return item
+
+
+def _from_folder(folder: Path) -> list[Item]:
+    items = []
+    for path in sorted(folder.rglob("*.json")):
+        if path.name == SUMMARY_NAME and path.parent == folder:
+            continue
+        stem = path.with_suffix("")
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            items.append(Item(source=str(path), error=f"{path}: not a JSON record ({exc})"))
+            continue
+        if not isinstance(record, dict):
+            items.append(Item(source=str(path), error=f"{path}: expected one JSON object"))
+            continue
+        overlay, mask = stem.with_name(stem.name + ".overlay.png"), stem.with_name(stem.name + ".mask.png")
+        record.setdefault("overlay", str(overlay) if overlay.is_file() else None)
+        record.setdefault("mask", str(mask) if mask.is_file() else None)
+        items.append(to_item(record, folder, str(path)))
+    return items
+
+
+def _from_json_lines(path: Path) -> list[Item]:
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("["):  # detect --json: one array
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(f"{path}: not a JSON array of records ({exc})") from exc
+        return [to_item(row, path.parent, f"{path} item {n}") if isinstance(row, dict)
+                else Item(source=f"{path} item {n}", error="not a JSON object") for n, row in enumerate(rows, 1)]
+    items = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:  # detect's summary lines on stderr may have been mixed in
+            items.append(Item(source=f"{path} line {n}", error=f"not a JSON record ({exc.msg})"))
+            continue
+        items.append(to_item(row, path.parent, f"{path} line {n}") if isinstance(row, dict)
+                     else Item(source=f"{path} line {n}", error="not a JSON object"))
+    return items
+
+
+def _from_parquet(path: Path) -> list[Item]:
+    try:
+        import pyarrow.parquet as pq
+    except ModuleNotFoundError as exc:
+        raise MissingDependencyError("reading a Parquet file needs pyarrow: pip install 'artifactsdk[report]'") from exc
+    try:
+        rows = pq.read_table(path).to_pylist()
+    except Exception as exc:  # pyarrow raises its own error types for a bad file
+        raise InvalidInputError(f"{path}: not a readable Parquet file ({exc})") from exc
+    return [to_item(row, path.parent, f"{path} row {n}") for n, row in enumerate(rows, 1)]
+
+
+def load_items(path: str | Path) -> list[Item]:
+    """The items of a detect --out folder, a .jsonl / .json file or a .parquet file."""
+    path = Path(path)
+    if path.is_dir():
+        items = _from_folder(path)
+    elif not path.is_file():
+        raise InvalidInputError(f"{path}: no such file or folder (expected a detect --out folder, "
+                                "a .jsonl file or a .parquet file).")
+    elif path.suffix.lower() == ".parquet":
+        items = _from_parquet(path)
+    else:
+        items = _from_json_lines(path)
+    if not items:
+        raise InvalidInputError(f"{path}: holds no detection records.")
+    return items
