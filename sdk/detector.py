@@ -20,7 +20,7 @@ from artifactsdk.errors import InvalidInputError
 from artifactsdk.image_io import DEFAULT_MAX_SIDE, DecodedImage, load_image
 from artifactsdk.postprocess import DEFAULT_THRESHOLDS, build_detection, calibrated, classifier_probabilities, \
     segmenter_probability
-from artifactsdk.preprocess import InputSpec, to_tensor
+from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
 from artifactsdk.runtimes import registry
 from artifactsdk.runtimes.base import Backend
 
@@ -37,6 +37,16 @@ def _source_config(bundle: Bundle, role: str) -> dict:
 
 def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000.0
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedImage:
+    """An image decoded and turned into its models' inputs (`Detector.prepare`): the work
+    before inference, which a pipeline can do in worker threads while the models run."""
+
+    decoded: DecodedImage
+    tensors: dict[InputSpec, np.ndarray]  # 3xHxW float32, one per distinct model input
+    timings_ms: dict[str, float]  # decode, preprocess
 
 
 class Detector:
@@ -94,9 +104,21 @@ class Detector:
             raise
 
     # -- inference ----------------------------------------------------------------------------
-    def decode(self, image) -> DecodedImage:
-        """The image as the detector will see it (bounded RGB); raises on bad input."""
-        return load_image(image, max_pixels=self.max_pixels, max_side=self.max_side)
+    def decode(self, image, name: str | None = None) -> DecodedImage:
+        """The image as the detector will see it (bounded RGB); raises on bad input.
+        `name` names encoded bytes (e.g. the path they were read from)."""
+        return load_image(image, max_pixels=self.max_pixels, max_side=self.max_side, name=name)
+
+    def prepare(self, image, name: str | None = None) -> PreparedImage:
+        """Decode `image` and make each model's input tensor (models with the same input
+        share one resize). Raises on bad input, like `detect`."""
+        started = time.perf_counter()
+        decoded = self.decode(image, name)
+        decode_ms = _ms_since(started)
+        started = time.perf_counter()
+        tensors = {spec: normalize(resize_rgb(decoded.pixels, spec.height, spec.width), spec)
+                   for spec in dict.fromkeys(self._specs.values())}
+        return PreparedImage(decoded, tensors, {"decode": decode_ms, "preprocess": _ms_since(started)})
 
     def detect(self, image) -> Detection:
         """Detect artifacts in one image: a path, bytes, a PIL image or an HxWx3 uint8 RGB array."""
@@ -106,23 +128,23 @@ class Detector:
         """Detect in many images, running the models on batches of up to `batch_size`."""
         if batch_size < 1:
             raise InvalidInputError(f"batch_size must be at least 1, got {batch_size}")
-        decoded, decode_ms = [], []
-        for image in images:
-            started = time.perf_counter()
-            decoded.append(self.decode(image))
-            decode_ms.append(_ms_since(started))
         results: list[Detection] = []
-        for start in range(0, len(decoded), batch_size):
-            results.extend(self._detect_decoded(decoded[start:start + batch_size], decode_ms[start:start + batch_size]))
-        return results
+        chunk: list[PreparedImage] = []
+        for image in images:
+            chunk.append(self.prepare(image))
+            if len(chunk) == batch_size:
+                results.extend(self.detect_prepared(chunk))
+                chunk = []
+        return results + (self.detect_prepared(chunk) if chunk else [])
 
     def warmup(self, runs: int = 1) -> None:
         for backend in self.backends.values():
             backend.warmup(runs)
 
-    def _detect_decoded(self, images: list[DecodedImage], decode_ms: list[float]) -> list[Detection]:
+    def detect_prepared(self, images: list[PreparedImage]) -> list[Detection]:
+        """Run the models on `images` as one batch and build their Detections."""
         count = len(images)
-        stages: dict[str, float] = {"preprocess": 0.0}  # summed over the batch, shared out at the end
+        stages: dict[str, float] = {"preprocess": 0.0}  # batch stacking, shared out at the end
         class_probs, image_probs = [None] * count, [None] * count
         if "classifier" in self.backends:
             model = self.bundle.model("classifier")
@@ -138,12 +160,14 @@ class Detector:
                 for row, i in enumerate(chosen):
                     maps[i] = probability[row]
         detections = []
-        for i in range(count):
+        for i, prepared in enumerate(images):
             started = time.perf_counter()
-            detection = build_detection(images[i], self.thresholds, self._labels, class_probs[i], image_probs[i],
-                                        maps[i], trained_classes=self._trained, image_score=self._image_score)
-            timings = {"decode": decode_ms[i], **{stage: ms / count for stage, ms in stages.items()},
+            detection = build_detection(prepared.decoded, self.thresholds, self._labels, class_probs[i],
+                                        image_probs[i], maps[i], trained_classes=self._trained,
+                                        image_score=self._image_score)
+            timings = {"decode": prepared.timings_ms["decode"], **{stage: ms / count for stage, ms in stages.items()},
                        "postprocess": _ms_since(started)}
+            timings["preprocess"] += prepared.timings_ms["preprocess"]
             timings["total"] = sum(timings.values())
             detections.append(dataclasses.replace(detection, timings_ms=timings))
         return detections
@@ -153,11 +177,11 @@ class Detector:
             return True
         return calibrated(image_probability, self.thresholds["artifact"]) >= self.thresholds["cascade"]
 
-    def _run(self, role: str, images: list[DecodedImage], stages: dict[str, float]) -> dict[str, np.ndarray]:
-        """Preprocess `images` for `role` and run its model; adds the stage times to `stages`."""
+    def _run(self, role: str, images: list[PreparedImage], stages: dict[str, float]) -> dict[str, np.ndarray]:
+        """Stack `images`' tensors for `role` and run its model; adds the stage times to `stages`."""
         backend, spec = self.backends[role], self._specs[role]
         started = time.perf_counter()
-        batch = np.concatenate([to_tensor(image.pixels, spec) for image in images])
+        batch = np.stack([image.tensors[spec] for image in images])
         stages["preprocess"] += _ms_since(started)
         started = time.perf_counter()
         (meta,) = backend.input_metadata().values()

@@ -43,8 +43,11 @@ def default_max_pixels() -> int:
     return int(Image.MAX_IMAGE_PIXELS or 0) or 1 << 31
 
 
-def load_image(source, *, max_pixels: int | None = None, max_side: int = DEFAULT_MAX_SIDE) -> DecodedImage:
-    """Decode `source` into a bounded RGB array; raise ImageDecodeError / InvalidInputError."""
+def load_image(source, *, max_pixels: int | None = None, max_side: int = DEFAULT_MAX_SIDE,
+               name: str | None = None) -> DecodedImage:
+    """Decode `source` into a bounded RGB array; raise ImageDecodeError / InvalidInputError.
+    `name` (e.g. the path the bytes were read from) names encoded bytes in errors and in
+    the result's `source`."""
     limit = max_pixels or default_max_pixels()
     if isinstance(source, DecodedImage):
         return source
@@ -54,7 +57,7 @@ def load_image(source, *, max_pixels: int | None = None, max_side: int = DEFAULT
     if isinstance(source, Image.Image):
         return _from_pil(source, limit, max_side, name="the PIL image")
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return _open_and_decode(io.BytesIO(bytes(source)), "the image bytes", limit, max_side, None)
+        return _open_and_decode(io.BytesIO(bytes(source)), name or "the image bytes", limit, max_side, name)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
