@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("artifactsdk.export.cli:export", "Export checkpoints to an ONNX bundle (fp32 / int8 / fp16)."),
     "validate": ("artifactsdk.export.validate_cli:validate", "Re-check a bundle's hashes and accuracy."),
     "detect": ("artifactsdk.cli_detect:detect", "Find, name and outline artifacts in images."),
+    "scan": ("artifactsdk.scan.cli:scan", "Scan many images into Parquet (pipelined, or on Ray with --engine ray)."),
     "bench": ("artifactsdk.benchmarks.cli:bench", "Measure latency, throughput, memory and accuracy."),
     "fix": ("artifactsdk.rectify.fix_cli:fix", "Repaint detected artifacts with zoom-in inpainting (torch)."),
     "eval-fix": ("artifactsdk.rectify.eval_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),

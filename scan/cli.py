@@ -1,0 +1,101 @@
+"""`artifactsdk scan PATH... --out RESULTS`: detect over many images into Parquet.
+
+The local engine pipelines one process (decode threads, batched inference, a writer
+thread); `--engine ray` runs the same scan on Ray Data. Rows: artifactsdk.scan.rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from artifactsdk.bundle import PRECISIONS
+from artifactsdk.progress import Progress
+from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
+from artifactsdk.scan.results import ROWS_PER_PART
+
+ENGINES = ("local", "ray")
+
+
+@click.command("scan")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Results folder (Parquet part files, masks/ and overlays/).")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True)
+@click.option("--recursive", "-r", is_flag=True, help="Search folders recursively (Ray always does).")
+@click.option("--resume", is_flag=True, help="Skip images already in --out (same path and content hash).")
+@click.option("--mask", is_flag=True, help="Write masks/<hash>.png (white = artifact).")
+@click.option("--overlay", is_flag=True, help="Write overlays/<hash>.png (magenta artifacts).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Images per model call.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Decode / preprocess threads (per actor with --engine ray).")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="Inference threads (default: all cores; with --engine ray: --cpus-per-actor).")
+@click.option("--bundle", default="default", show_default=True, help="'default' or a bundle directory.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
+@click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
+@click.option("--mode", type=click.Choice(("full", "cascade")), default="full", show_default=True)
+@click.option("--address", help="Ray: an existing cluster ('auto', 'ray://host:10001'); default: local Ray.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Ray: actors, each holding one Detector.")
+@click.option("--ray-batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Ray: images per map_batches call.")
+@click.option("--cpus-per-actor", type=click.FloatRange(min=0.5), default=1.0, show_default=True)
+@click.option("--gpus-per-actor", type=click.FloatRange(min=0), default=0.0, show_default=True)
+@click.option("--rows-per-part", type=click.IntRange(min=1), default=ROWS_PER_PART, show_default=True,
+              help="Rows per Parquet file (local engine); a killed scan redoes at most this many.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
+def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, workers, threads, bundle, backend,
+         precision, mode, address, concurrency, ray_batch_size, cpus_per_actor, gpus_per_actor, rows_per_part, quiet) -> None:
+    """Scan images (files, folders; URIs with --engine ray) into a Parquet results folder."""
+    from artifactsdk.errors import ArtifactSDKError
+    from artifactsdk.scan.results import check_results_folder, done_keys
+
+    try:
+        check_results_folder(out, resume)
+        options = {"bundle": bundle, "backend": backend, "precision": precision, "mode": mode}
+        if engine == "ray":
+            if mask or overlay:
+                raise click.UsageError("--mask / --overlay are written by the local engine only.")
+            _run_ray(paths, out, options, workers, batch_size, address, concurrency, ray_batch_size,
+                     cpus_per_actor, gpus_per_actor, frozenset(done_keys(out)) if resume else frozenset(), quiet)
+        else:
+            _run_local(paths, out, options, threads, recursive, workers, batch_size, resume, mask, overlay,
+                       rows_per_part, quiet)
+    except ArtifactSDKError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _run_local(paths, out, options, threads, recursive, workers, batch_size, resume, mask, overlay, rows_per_part,
+               quiet) -> None:
+    from artifactsdk.detector import Detector
+    from artifactsdk.scan.local import scan_local
+
+    with Detector.load(threads=threads, **options) as detector, Progress("scan", quiet=quiet) as progress:
+        summary = scan_local(detector, tuple(Path(p) for p in paths), out, recursive=recursive, workers=workers,
+                             batch_size=batch_size, resume=resume, mask=mask, overlay=overlay,
+                             rows_per_part=rows_per_part, progress=progress)
+    if not quiet:
+        click.echo(json.dumps(summary.to_dict()), err=True)
+    if summary.processed == 0 and summary.failed:
+        sys.exit(1)
+
+
+def _run_ray(paths, out, options, workers, batch_size, address, concurrency, ray_batch_size, cpus_per_actor,
+             gpus_per_actor, skip, quiet) -> None:
+    import time
+
+    from artifactsdk.scan.local import source_name
+    from artifactsdk.scan.ray_engine import RayOptions, scan_ray
+
+    sources = [p if "://" in p else source_name(Path(p)) for p in paths]
+    started = time.perf_counter()
+    scan_ray(sources, str(out), options, RayOptions(address, concurrency, ray_batch_size, cpus_per_actor,
+                                                    gpus_per_actor), workers=workers, batch_size=batch_size, skip=skip)
+    if not quiet:
+        click.echo(json.dumps({"engine": "ray", "concurrency": concurrency, "skipped_before": len(skip),
+                               "seconds": round(time.perf_counter() - started, 3)}), err=True)
