@@ -54,7 +54,7 @@ class Detector:
 
     def __init__(self, bundle: Bundle, backends: dict[str, Backend], mode: str = "full",
                  thresholds: dict | None = None, max_pixels: int | None = None,
-                 max_side: int = DEFAULT_MAX_SIDE):
+                 max_side: int = DEFAULT_MAX_SIDE, reduced_decode: bool = False):
         if mode not in MODES:
             raise InvalidInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
         if mode == "cascade" and "classifier" not in backends:
@@ -67,6 +67,8 @@ class Detector:
         self.max_pixels = max_pixels
         self.max_side = max_side
         self._specs = {role: InputSpec.from_manifest(bundle.model(role)["input"]) for role in backends}
+        # decode large files only as large as the models' inputs need (boxes stay in full-size pixels)
+        self._reduce_to = max(max(spec.height, spec.width) for spec in self._specs.values()) if reduced_decode else None
         self._labels = bundle.model("classifier").get("labels", []) if "classifier" in backends else []
         # What the models' trainer recorded: which classes were trained, how the segmenter scores an image.
         self._trained = tuple(_source_config(bundle, "classifier").get("trained_classes") or ())
@@ -76,7 +78,7 @@ class Detector:
     def load(cls, bundle: str | Path | Bundle = "default", backend: str = "auto", precision: str = "auto",
              threads: int | None = None, mode: str = "full", *, thresholds: dict | None = None,
              max_pixels: int | None = None, max_side: int = DEFAULT_MAX_SIDE,
-             cache_dir: str | Path | None = None) -> "Detector":
+             cache_dir: str | Path | None = None, reduced_decode: bool = False) -> "Detector":
         """Open a bundle ("default" = the one shipped with the package, or a directory),
         pick a backend per model ("auto" = the best that runs here, see
         artifactsdk.runtimes.registry), verify the files' hashes and load them.
@@ -84,6 +86,9 @@ class Detector:
         `precision`: "auto" (int8 on CPU when the bundle has it, fp16 on GPU, else fp32),
         "fp32", "int8" or "fp16" (GPU only). `thresholds` overrides the bundle's (keys of
         artifactsdk.postprocess.DEFAULT_THRESHOLDS). `max_pixels` / `max_side` bound decoding.
+        `reduced_decode`: decode images at least twice the models' input size smaller (JPEG
+        draft, PIL reduce), which is faster; scores may move slightly, boxes stay in the
+        full image's pixels, overlays are drawn on the smaller pixels enlarged.
         """
         opened = bundle if isinstance(bundle, Bundle) else Bundle.open(bundle)
         backends: dict[str, Backend] = {}
@@ -97,7 +102,7 @@ class Detector:
                 backends[role] = entry.load_class()(model_file, threads=threads, **options).activate()
                 log.info("the %s runs on %s (%s)", role, entry.name, model_file.variant)
             return cls(opened, backends, mode=mode, thresholds=thresholds, max_pixels=max_pixels,
-                       max_side=max_side)
+                       max_side=max_side, reduced_decode=reduced_decode)
         except BaseException:
             for loaded in backends.values():
                 loaded.close()
@@ -107,7 +112,8 @@ class Detector:
     def decode(self, image, name: str | None = None) -> DecodedImage:
         """The image as the detector will see it (bounded RGB); raises on bad input.
         `name` names encoded bytes (e.g. the path they were read from)."""
-        return load_image(image, max_pixels=self.max_pixels, max_side=self.max_side, name=name)
+        return load_image(image, max_pixels=self.max_pixels, max_side=self.max_side, name=name,
+                          reduce_to=self._reduce_to)
 
     def prepare(self, image, name: str | None = None) -> PreparedImage:
         """Decode `image` and make each model's input tensor (models with the same input
