@@ -75,7 +75,7 @@ def _int_csv(_ctx, param, value):
 @click.option("--peak/--no-peak", default=True, show_default=True,
               help="Measure the machine's fp32 / int8 GEMM peak (for the fraction-of-peak column).")
 @click.option("--peers/--no-peers", default=False, show_default=True,
-              help="Also time PAL's UPerNet + Swin-B and SegFormer MiT-B5 against our segmenter (a few minutes).")
+              help="Also time PAL's UPerNet + Swin-L (and -B) and SegFormer MiT-B5 against our segmenter (a few minutes).")
 @click.option("--peer-runs", type=click.IntRange(min=1), default=3, show_default=True,
               help="Timed calls per peer model (each takes seconds).")
 @click.option("--quiet", is_flag=True, help="No progress and no table on the terminal.")
