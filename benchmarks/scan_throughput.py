@@ -104,12 +104,13 @@ def measure(folder: Path, workdir: Path, batch_size: int, workers: int) -> dict:
     results["detect"] = {"processed": summary["processed"], "loop_seconds": summary["seconds"], "wall_seconds": wall,
                          "peak_rss_mb": sampler.main_mb}
 
+    # the same threads everywhere: one decode worker and one inference thread per Detector
     engines = {
-        "scan-local": ["--workers", str(workers)],
-        "scan-ray-1-actor": ["--engine", "ray", "--concurrency", "1", "--cpus-per-actor", "1", "--threads", "2",
+        "scan-local": ["--workers", str(workers), "--threads", "1"],
+        "scan-ray-1-actor": ["--engine", "ray", "--concurrency", "1", "--cpus-per-actor", "1", "--threads", "1",
                              "--workers", str(workers)],
-        "scan-ray-2-actors": ["--engine", "ray", "--concurrency", "2", "--cpus-per-actor", "1", "--threads", "1",
-                              "--workers", "1"],
+        "scan-ray-2-actors": ["--engine", "ray", "--concurrency", "2", "--cpus-per-actor", "0.75", "--threads", "1",
+                              "--workers", str(workers)],
     }
     for name, options in engines.items():
         out = workdir / name

@@ -7,6 +7,7 @@ thread); `--engine ray` runs the same scan on Ray Data. Rows: artifactsdk.scan.r
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -34,7 +35,8 @@ ENGINES = ("local", "ray")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Decode / preprocess threads (per actor with --engine ray).")
 @click.option("--threads", type=click.IntRange(min=1),
-              help="Inference threads (default: all cores; per actor with --engine ray, default its CPUs).")
+              help="Inference threads (default: the cores --workers leave; per actor with --engine ray, "
+                   "default its CPUs).")
 @click.option("--bundle", default="default", show_default=True, help="'default' or a bundle directory.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
@@ -81,6 +83,8 @@ def _run_local(paths, out, options, threads, recursive, workers, batch_size, res
     from artifactsdk.detector import Detector
     from artifactsdk.scan.local import scan_local
 
+    # threads beyond the cores left to inference only contend with the decode workers
+    threads = threads or max(1, (os.cpu_count() or 1) - workers)
     with Detector.load(threads=threads, **options) as detector, Progress("scan", quiet=quiet) as progress:
         summary = scan_local(detector, tuple(Path(p) for p in paths), out, recursive=recursive, workers=workers,
                              batch_size=batch_size, resume=resume, mask=mask, overlay=overlay,
