@@ -47,7 +47,8 @@ class LazyGroup(click.Group):
             missing = exc.name or str(exc)
             raise click.ClickException(
                 f"'artifactsdk {name}' needs the module '{missing}', which is not installed "
-                "(see the README for the extras: pip install 'artifactsdk[export]' or '[train]')."
+                "(see the README, 'Install by use', for the extra that brings it: e.g. "
+                "pip install 'artifactsdk[export]', '[train]' or '[scale]')."
             ) from exc
         return getattr(module, attribute)
 
