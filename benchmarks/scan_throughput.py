@@ -150,7 +150,7 @@ def markdown(results: dict) -> str:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Decode threads of the local scan and of the single Ray actor.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))

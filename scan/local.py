@@ -40,7 +40,7 @@ def _reader(path: Path):
 
 
 def scan_local(detector, paths: tuple[Path, ...], out: Path, *, recursive: bool = False, workers: int = 2,
-               batch_size: int = 8, resume: bool = False, mask: bool = False, overlay: bool = False,
+               batch_size: int = 1, resume: bool = False, mask: bool = False, overlay: bool = False,
                rows_per_part: int = ROWS_PER_PART, progress: Progress | None = None) -> ScanSummary:
     """Scan the images in `paths` into the results folder `out` (see artifactsdk.scan.results)."""
     files, missing = collect_inputs(paths, recursive)

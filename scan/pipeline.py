@@ -64,7 +64,7 @@ class Scanner:
         self.detector, self.batch_size, self.skip, self.media = detector, batch_size, skip, media
         self.skipped = 0
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scan-prepare")
-        self._ahead = max(2 * batch_size, workers)  # images in flight: keeps the next batch ready
+        self._ahead = 2 * max(batch_size, workers)  # images in flight: the next batch ready, every worker busy
         self._media_writes: deque[Future] = deque()
 
     def rows(self, items: Iterable[Item]) -> Iterator[dict]:

@@ -50,7 +50,7 @@ class ScanActor:
 
 
 def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOptions, *, workers: int = 1,
-             batch_size: int = 8, skip: frozenset = frozenset()) -> dict[str, float]:
+             batch_size: int = 1, skip: frozenset = frozenset()) -> dict[str, float]:
     """Run the scan of `paths` (files, folders (read recursively) or URIs) into `out`;
     returns the seconds spent joining / starting Ray and running the job."""
     import ray
