@@ -4,7 +4,8 @@ user runs (a subprocess, model loading included in its wall time).
 
 Per engine: images/s over the scan loop (detect's and the local scan's own timers,
 Ray's job time: actor start and model load included, `ray.init` not) and over the whole
-command; the end-to-end time per image against the models' own time per image (from the
+command; the end-to-end time per image of each Detector (the wall per image times the number of
+Detectors running side by side) against the models' own time per image (from the
 rows' timings_ms: the image's share of each model call); peak resident memory of the
 command's process and of each Ray worker (VmHWM, sampled).
 
@@ -114,20 +115,22 @@ def measure(folder: Path, workdir: Path, batch_size: int, workers: int) -> dict:
     }
     for name, options in engines.items():
         out = workdir / name
+        concurrency = int(options[options.index("--concurrency") + 1]) if "--concurrency" in options else 1
         wall, summary, sampler = _run([*cli, "scan", str(folder), "--out", str(out), "--batch-size",
                                        str(batch_size), *options])
         processed, model_ms = _model_ms(out)
         results[name] = {"processed": processed, "loop_seconds": summary["seconds"], "wall_seconds": wall,
                          "model_ms_per_image": model_ms, "peak_rss_mb": sampler.main_mb,
                          "ray_worker_peak_rss_mb": sorted(sampler.workers_mb.values()) or None,
-                         "ray_init_seconds": summary.get("init_seconds")}
+                         "ray_init_seconds": summary.get("init_seconds"), "detectors": concurrency}
     for entry in results.values():
         if isinstance(entry, dict):
             entry["images_per_second"] = entry["processed"] / entry["loop_seconds"]
             entry["images_per_second_wall"] = entry["processed"] / entry["wall_seconds"]
             entry["ms_per_image"] = 1000 * entry["loop_seconds"] / entry["processed"]
-            if "model_ms_per_image" in entry:
-                entry["end_to_end_over_model"] = entry["ms_per_image"] / entry["model_ms_per_image"]
+            if "model_ms_per_image" in entry:  # per Detector: each of N actors takes N x the wall per image
+                entry["end_to_end_over_model"] = (entry["ms_per_image"] * entry["detectors"]
+                                                  / entry["model_ms_per_image"])
     results["load_average_at_end"] = load_average()
     return results
 
