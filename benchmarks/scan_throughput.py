@@ -9,7 +9,7 @@ Detectors running side by side) against the models' own time per image (from the
 rows' timings_ms: the image's share of each model call); peak resident memory of the
 command's process and of each Ray worker (VmHWM, sampled).
 
-    python -m artifactsdk.benchmarks.scan_throughput FOLDER --json out/scan.json
+    python -m artifactsdk.benchmarks.scan_throughput FOLDER --json out/scan.json [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -73,9 +73,10 @@ class MemorySampler:
                 self.workers_mb[pid] = max(self.workers_mb.get(pid, 0.0), _hwm_mb(pid))
 
 
-def _run(command: list[str]) -> tuple[float, dict, MemorySampler]:
+def _run(command: list[str], env: dict | None = None) -> tuple[float, dict, MemorySampler]:
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})})
     sampler = MemorySampler(process.pid)
     _, stderr = process.communicate()
     sampler.stop()
@@ -95,14 +96,16 @@ def _model_ms(results: Path) -> tuple[int, float]:
     return len(rows), sum(per_image) / max(1, len(per_image))
 
 
-def measure(folder: Path, workdir: Path, batch_size: int, workers: int) -> dict:
+def measure(folder: Path, workdir: Path, batch_size: int, workers: int, baseline: Path | None = None) -> dict:
     cli = [sys.executable, "-m", "artifactsdk.cli"]
     files = [p for p in folder.iterdir() if p.is_file()]
     results: dict[str, dict] = {"images": len(files), "load_average_at_start": load_average()}
 
-    wall, _, sampler = _run([*cli, "detect", str(folder), "--out", str(workdir / "detect"), "--quiet"])
-    summary = json.loads((workdir / "detect" / "summary.json").read_text())
-    results["detect"] = {"processed": summary["processed"], "loop_seconds": summary["seconds"], "wall_seconds": wall,
+    detects = {"detect-baseline": {"PYTHONPATH": str(baseline)}} if baseline else {}
+    for name, env in {**detects, "detect": None}.items():
+        wall, _, sampler = _run([*cli, "detect", str(folder), "--out", str(workdir / name), "--quiet"], env)
+        summary = json.loads((workdir / name / "summary.json").read_text())
+        results[name] = {"processed": summary["processed"], "loop_seconds": summary["seconds"], "wall_seconds": wall,
                          "peak_rss_mb": sampler.main_mb}
 
     # the same threads everywhere: one decode worker and one inference thread per Detector
@@ -136,10 +139,12 @@ def measure(folder: Path, workdir: Path, batch_size: int, workers: int) -> dict:
 
 
 def markdown(results: dict) -> str:
-    detect = results["detect"]["images_per_second"]
+    detect = results.get("detect-baseline", results["detect"])["images_per_second"]
     lines = ["| path | images/s (loop) | images/s (whole command) | x detect | ms / image | model ms / image "
              "| end-to-end / model | peak RSS MB (command; Ray workers) |", "|---|---|---|---|---|---|---|---|"]
-    for name in ("detect", "scan-local", "scan-ray-1-actor", "scan-ray-2-actors"):
+    for name in ("detect-baseline", "detect", "scan-local", "scan-ray-1-actor", "scan-ray-2-actors"):
+        if name not in results:
+            continue
         entry = results[name]
         model = entry.get("model_ms_per_image")
         workers = entry.get("ray_worker_peak_rss_mb")
@@ -156,13 +161,17 @@ def markdown(results: dict) -> str:
 @click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Decode threads of the local scan and of the single Ray actor.")
+@click.option("--baseline", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Also time `detect` from this folder holding another version's `artifactsdk` package "
+                   "(put first on PYTHONPATH); the 'x detect' column then divides by it.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
-def main(folder, batch_size, workers, json_path):
+def main(folder, batch_size, workers, baseline, json_path):
     """Time detect, the local scan and the Ray scan (1 and 2 actors) on FOLDER."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with tempfile.TemporaryDirectory(prefix="artifactsdk-scan-bench-") as tmp:
-        results = measure(folder, Path(tmp), batch_size, workers)
-    results["settings"] = {"folder": str(folder), "batch_size": batch_size, "workers": workers}
+        results = measure(folder, Path(tmp), batch_size, workers, baseline)
+    results["settings"] = {"folder": str(folder), "batch_size": batch_size, "workers": workers,
+                           "baseline": str(baseline) if baseline else None}
     if json_path:
         json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     click.echo(markdown(results))
