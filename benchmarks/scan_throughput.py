@@ -4,8 +4,8 @@ user runs (a subprocess, model loading included in its wall time).
 
 Per engine: images/s over the scan loop (detect's and the local scan's own timers,
 Ray's job time: actor start and model load included, `ray.init` not) and over the whole
-command; the end-to-end time per image of each Detector (the wall per image times the number of
-Detectors running side by side) against the models' own time per image (from the
+command; the end-to-end time per image of each model stream (the wall per image times the number
+of model calls running side by side) against the models' own time per image (from the
 rows' timings_ms: the image's share of each model call); peak resident memory of the
 command's process and of each Ray worker (VmHWM, sampled).
 
@@ -96,7 +96,8 @@ def _model_ms(results: Path) -> tuple[int, float]:
     return len(rows), sum(per_image) / max(1, len(per_image))
 
 
-def measure(folder: Path, workdir: Path, batch_size: int, workers: int, baseline: Path | None = None) -> dict:
+def measure(folder: Path, workdir: Path, batch_size: int, workers: int, streams: int,
+            baseline: Path | None = None) -> dict:
     cli = [sys.executable, "-m", "artifactsdk.cli"]
     files = [p for p in folder.iterdir() if p.is_file()]
     results: dict[str, dict] = {"images": len(files), "load_average_at_start": load_average()}
@@ -108,31 +109,34 @@ def measure(folder: Path, workdir: Path, batch_size: int, workers: int, baseline
         results[name] = {"processed": summary["processed"], "loop_seconds": summary["seconds"], "wall_seconds": wall,
                          "peak_rss_mb": sampler.main_mb}
 
-    # the same threads everywhere: one decode worker and one inference thread per Detector
+    # the same threads everywhere: `workers` decode threads and `streams` single-threaded model
+    # calls side by side, in one process, one actor, or two actors of half the streams each
+    single = ["--workers", str(workers), "--threads", "1"]
     engines = {
-        "scan-local": ["--workers", str(workers), "--threads", "1"],
-        "scan-ray-1-actor": ["--engine", "ray", "--concurrency", "1", "--cpus-per-actor", "1", "--threads", "1",
-                             "--workers", str(workers)],
-        "scan-ray-2-actors": ["--engine", "ray", "--concurrency", "2", "--cpus-per-actor", "0.75", "--threads", "1",
-                              "--workers", str(workers)],
+        "scan-local": [*single, "--streams", str(streams)],
+        "scan-ray-1-actor": ["--engine", "ray", "--concurrency", "1", "--cpus-per-actor", "1", *single,
+                             "--streams", str(streams)],
+        "scan-ray-2-actors": ["--engine", "ray", "--concurrency", "2", "--cpus-per-actor", "0.75", *single,
+                              "--streams", str(max(1, streams // 2))],
     }
     for name, options in engines.items():
         out = workdir / name
         concurrency = int(options[options.index("--concurrency") + 1]) if "--concurrency" in options else 1
+        model_streams = concurrency * int(options[options.index("--streams") + 1])
         wall, summary, sampler = _run([*cli, "scan", str(folder), "--out", str(out), "--batch-size",
                                        str(batch_size), *options])
         processed, model_ms = _model_ms(out)
         results[name] = {"processed": processed, "loop_seconds": summary["seconds"], "wall_seconds": wall,
                          "model_ms_per_image": model_ms, "peak_rss_mb": sampler.main_mb,
                          "ray_worker_peak_rss_mb": sorted(sampler.workers_mb.values()) or None,
-                         "ray_init_seconds": summary.get("init_seconds"), "detectors": concurrency}
+                         "ray_init_seconds": summary.get("init_seconds"), "streams": model_streams}
     for entry in results.values():
         if isinstance(entry, dict):
             entry["images_per_second"] = entry["processed"] / entry["loop_seconds"]
             entry["images_per_second_wall"] = entry["processed"] / entry["wall_seconds"]
             entry["ms_per_image"] = 1000 * entry["loop_seconds"] / entry["processed"]
-            if "model_ms_per_image" in entry:  # per Detector: each of N actors takes N x the wall per image
-                entry["end_to_end_over_model"] = (entry["ms_per_image"] * entry["detectors"]
+            if "model_ms_per_image" in entry:  # per model stream: N side by side take N x the wall per image
+                entry["end_to_end_over_model"] = (entry["ms_per_image"] * entry["streams"]
                                                   / entry["model_ms_per_image"])
     results["load_average_at_end"] = load_average()
     return results
@@ -160,17 +164,19 @@ def markdown(results: dict) -> str:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Decode threads of the local scan and of the single Ray actor.")
+              help="Decode threads of the local scan and of each Ray actor.")
+@click.option("--streams", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Model calls side by side in the local scan and the single Ray actor (half each for 2 actors).")
 @click.option("--baseline", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Also time `detect` from this folder holding another version's `artifactsdk` package "
                    "(put first on PYTHONPATH); the 'x detect' column then divides by it.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
-def main(folder, batch_size, workers, baseline, json_path):
+def main(folder, batch_size, workers, streams, baseline, json_path):
     """Time detect, the local scan and the Ray scan (1 and 2 actors) on FOLDER."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with tempfile.TemporaryDirectory(prefix="artifactsdk-scan-bench-") as tmp:
-        results = measure(folder, Path(tmp), batch_size, workers, baseline)
-    results["settings"] = {"folder": str(folder), "batch_size": batch_size, "workers": workers,
+        results = measure(folder, Path(tmp), batch_size, workers, streams, baseline)
+    results["settings"] = {"folder": str(folder), "batch_size": batch_size, "workers": workers, "streams": streams,
                            "baseline": str(baseline) if baseline else None}
     if json_path:
         json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -41,7 +41,7 @@ def _reader(path: Path):
 
 def scan_local(detector, paths: tuple[Path, ...], out: Path, *, recursive: bool = False, workers: int = 2,
                batch_size: int = 1, resume: bool = False, mask: bool = False, overlay: bool = False,
-               rows_per_part: int = ROWS_PER_PART, progress: Progress | None = None) -> ScanSummary:
+               rows_per_part: int = ROWS_PER_PART, streams: int = 1, progress: Progress | None = None) -> ScanSummary:
     """Scan the images in `paths` into the results folder `out` (see artifactsdk.scan.results)."""
     files, missing = collect_inputs(paths, recursive)
     skip = done_keys(out) if resume else set()
@@ -57,7 +57,7 @@ def scan_local(detector, paths: tuple[Path, ...], out: Path, *, recursive: bool 
                 writer.add(failure)
                 counts["failed"] += 1
         items = (Item(source_name(path), _reader(path)) for path, _ in files)
-        with Scanner(detector, workers, batch_size, skip, media) as scanner:
+        with Scanner(detector, workers, batch_size, skip, media, streams) as scanner:
             for row in scanner.rows(items):
                 writer.add(row)
                 if row.get("error"):

@@ -55,21 +55,24 @@ class MediaWriter:
 
 
 class Scanner:
-    """Rows for items: `workers` threads prepare images, the calling thread runs the
-    models on batches of `batch_size`. Images whose (source, hash) is in `skip` are
-    dropped after hashing (--resume)."""
+    """Rows for items: `workers` threads prepare images while `streams` threads run the
+    models on batches of `batch_size` side by side (the Detector is thread-safe). Images
+    whose (source, hash) is in `skip` are dropped after hashing (--resume)."""
 
     def __init__(self, detector, workers: int, batch_size: int, skip: set | frozenset = frozenset(),
-                 media: MediaWriter | None = None):
+                 media: MediaWriter | None = None, streams: int = 1):
         self.detector, self.batch_size, self.skip, self.media = detector, batch_size, skip, media
-        self.skipped = 0
+        self.streams, self.skipped = streams, 0
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scan-prepare")
-        self._ahead = 2 * max(batch_size, workers)  # images in flight: the next batch ready, every worker busy
+        self._models = ThreadPoolExecutor(max_workers=streams, thread_name_prefix="scan-models")
+        # images in flight: the next batches ready, every worker busy
+        self._ahead = 2 * max(batch_size * streams, workers)
         self._media_writes: deque[Future] = deque()
 
     def rows(self, items: Iterable[Item]) -> Iterator[dict]:
         """One row per item not skipped, as soon as its batch is done (not in input order)."""
         batch: list[_Ready] = []
+        running: deque[Future] = deque()  # model calls, oldest first
         for outcome in self._prepared(items):
             if outcome is None:
                 self.skipped += 1
@@ -79,16 +82,21 @@ class Scanner:
                 continue
             batch.append(outcome)
             if len(batch) == self.batch_size:
-                yield from self._detect(batch)
+                running.append(self._models.submit(self._detect, batch))
                 batch = []
+                while len(running) >= self.streams:
+                    yield from self._rows(running.popleft().result())
         if batch:
-            yield from self._detect(batch)
+            running.append(self._models.submit(self._detect, batch))
+        while running:
+            yield from self._rows(running.popleft().result())
 
     def close(self) -> None:
         """Wait for the mask / overlay files and stop the threads."""
         while self._media_writes:
             self._media_writes.popleft().result()
         self._pool.shutdown()
+        self._models.shutdown()
 
     def __enter__(self) -> "Scanner":
         return self
@@ -117,22 +125,26 @@ class Scanner:
         except Exception as exc:  # one bad file must not stop the scan: it becomes an error row
             return error_row(item.source, digest, size, exc)
 
-    def _detect(self, batch: list[_Ready]) -> Iterator[dict]:
+    def _detect(self, batch: list[_Ready]) -> list[tuple[_Ready, object]]:
+        """(image, Detection or the exception it raised) for each image of the batch."""
         try:
-            detections = self.detector.detect_prepared([ready.prepared for ready in batch])
+            return list(zip(batch, self.detector.detect_prepared([ready.prepared for ready in batch])))
         except Exception:  # a failing batch: retry its images one by one so only the bad one fails
-            yield from (row for ready in batch for row in self._detect_one(ready))
-            return
-        for ready, detection in zip(batch, detections):
-            yield self._row(ready, detection)
+            return [(ready, self._detect_one(ready)) for ready in batch]
 
-    def _detect_one(self, ready: _Ready) -> Iterator[dict]:
+    def _detect_one(self, ready: _Ready):
         try:
             (detection,) = self.detector.detect_prepared([ready.prepared])
         except Exception as exc:
-            yield error_row(ready.source, ready.digest, ready.data_bytes, exc)
-        else:
-            yield self._row(ready, detection)
+            return exc
+        return detection
+
+    def _rows(self, done: list[tuple[_Ready, object]]) -> Iterator[dict]:
+        for ready, outcome in done:
+            if isinstance(outcome, Exception):
+                yield error_row(ready.source, ready.digest, ready.data_bytes, outcome)
+            else:
+                yield self._row(ready, outcome)
 
     def _row(self, ready: _Ready, detection) -> dict:
         names = self.media.names(ready.digest) if self.media else {}

@@ -38,11 +38,11 @@ class RayOptions:
 class ScanActor:
     """A Ray Data callable class: one Detector per actor, loaded once."""
 
-    def __init__(self, detector_options: dict, workers: int, batch_size: int, skip: frozenset):
+    def __init__(self, detector_options: dict, workers: int, batch_size: int, skip: frozenset, streams: int = 1):
         from artifactsdk.detector import Detector
 
         self.detector = Detector.load(**detector_options)
-        self.scanner = Scanner(self.detector, workers, batch_size, skip)
+        self.scanner = Scanner(self.detector, workers, batch_size, skip, streams=streams)
 
     def __call__(self, batch: dict):
         items = [Item(str(path), lambda data=data: bytes(data)) for path, data in zip(batch["path"], batch["bytes"])]
@@ -50,7 +50,7 @@ class ScanActor:
 
 
 def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOptions, *, workers: int = 1,
-             batch_size: int = 1, skip: frozenset = frozenset()) -> dict[str, float]:
+             batch_size: int = 1, streams: int = 1, skip: frozenset = frozenset()) -> dict[str, float]:
     """Run the scan of `paths` (files, folders (read recursively) or URIs) into `out`;
     returns the seconds spent joining / starting Ray and running the job."""
     import ray
@@ -66,7 +66,7 @@ def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOpt
         ScanActor, batch_size=options.batch_size, batch_format="numpy", concurrency=options.concurrency,
         num_cpus=options.cpus_per_actor, num_gpus=options.gpus_per_actor or None,
         fn_constructor_kwargs={"detector_options": {"threads": threads, **detector_options}, "workers": workers,
-                               "batch_size": batch_size, "skip": skip})
+                               "batch_size": batch_size, "skip": skip, "streams": streams})
     started = time.perf_counter()
     rows.write_parquet(out, ray_remote_args={"num_cpus": IO_TASK_CPUS})  # runs the job: actors start, load their Detector, scan, write
     return {"init_seconds": init_seconds, "seconds": time.perf_counter() - started}

@@ -30,7 +30,7 @@ def _records(out: Path) -> dict[str, dict]:
 def test_scan_rows_match_detect_json(folder, tiny_bundle, tmp_path):
     detected = CliRunner().invoke(main, ["detect", str(folder), "--bundle", str(tiny_bundle), "--json", "--quiet"])
     result = _scan(folder, "--out", tmp_path / "out", "--bundle", tiny_bundle, "--batch-size", "4",
-                   "--workers", "2", "--mask", "--overlay")
+                   "--workers", "2", "--streams", "2", "--mask", "--overlay")
     assert result.exit_code == 0, result.output
     rows = _records(tmp_path / "out")
     expected = {Path(record["source"]).name: record for record in json.loads(detected.stdout)}
