@@ -55,7 +55,7 @@ def setting(path: str, *param_decls: str, **attrs):
          help="NxCxHxW for --onnx / --torchscript, e.g. 1x3x512x512.")
 @setting("peak", "--peak/--no-peak", help="Measure the machine's fp32 / int8 GEMM peak (for the fraction-of-peak column).")
 @setting("peers", "--peers/--no-peers",
-         help="Also time PAL's UPerNet + Swin-B and SegFormer MiT-B5 against our segmenter (a few minutes).")
+         help="Also time PAL's UPerNet + Swin-L (and -B) and SegFormer MiT-B5 against our segmenter (a few minutes).")
 @setting("peer_runs", "--peer-runs", type=click.IntRange(min=1), help="Timed calls per peer model (each takes seconds).")
 @click.option("--quiet", is_flag=True, help="No progress and no table on the terminal.")
 def bench(json_path, markdown_path, plot_path, quiet, **settings):

@@ -1,4 +1,4 @@
-"""Bring-your-own targets: PAL's architecture (UPerNet + Swin-B) and SegFormer MiT-B5 at
+"""Bring-your-own targets: PAL's architecture (UPerNet + Swin-L) and SegFormer MiT-B5 at
 512x512, random weights, compiled by the SDK's own export pipeline to ONNX int8, timed
 against the same model in torch fp32 in one run.
 
@@ -32,8 +32,8 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.benchmarks.peers import (MIT_B5, PAL_HEAD, PAL_SWIN, TINY_HEAD, TINY_MIT, TINY_SWIN,
-                                          pal_upernet_swin_b, segformer_mit_b5, trace_torchscript)
+from artifactsdk.benchmarks.peers import (MIT_B5, PAL_HEAD, PAL_SWIN_L, TINY_HEAD, TINY_MIT, TINY_SWIN,
+                                          pal_upernet_swin, segformer_mit_b5, trace_torchscript)
 from artifactsdk.progress import Progress
 from artifactsdk.export.sources import TRANSFORMER_FLOAT_OUTPUTS, TRANSFORMER_INT8_OPS
 
@@ -60,21 +60,21 @@ class TargetResult:
 
 
 def _pal_source(workdir: Path, size: int, tiny: bool):
-    """UPerNet + Swin-B traced to TorchScript (PAL's format), read by the TorchScript source."""
+    """UPerNet + Swin-L traced to TorchScript (PAL's format), read by the TorchScript source."""
     import torch
 
     from artifactsdk.export.sources.adaptive_pooling import make_adaptive_pooling_exportable
     from artifactsdk.export.sources.torchscript_segmenter import TorchScriptSpec, load_torchscript_segmenter
 
-    swin, head = (TINY_SWIN, TINY_HEAD) if tiny else (PAL_SWIN, PAL_HEAD)
+    swin, head = (TINY_SWIN, TINY_HEAD) if tiny else (PAL_SWIN_L, PAL_HEAD)
     torch.manual_seed(0)
-    module = pal_upernet_swin_b(size, swin, head, output="logit")
+    module = pal_upernet_swin(size, swin, head, output="logit")
     probe = torch.randn(1, 3, size, size)
     with torch.no_grad():
         before = module(probe)
         replaced = make_adaptive_pooling_exportable(module)
         difference = float((module(probe) - before).abs().max())
-    path = trace_torchscript(module, size, workdir / "pal_upernet_swin_b.logit.pt")
+    path = trace_torchscript(module, size, workdir / "pal_upernet_swin_l.logit.pt")
     source = load_torchscript_segmenter(path, TorchScriptSpec(height=size, width=size, output="logits"))
     note = (f"{replaced} adaptive pools in matrix form (max abs diff {difference:.1e}); "
             "TorchScript source, output logits (artifact-class difference)")
@@ -96,7 +96,7 @@ def _segformer_source(workdir: Path, size: int, tiny: bool):
     return source, source.module, None, "Hugging Face directory through optimum, two classes (softmax)"
 
 
-TARGETS = {"pal": ("pal-upernet-swin-b", _pal_source), "segformer": ("segformer-mit-b5", _segformer_source)}
+TARGETS = {"pal": ("pal-upernet-swin-l", _pal_source), "segformer": ("segformer-mit-b5", _segformer_source)}
 
 
 def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warmup: int, calib: int,
@@ -121,7 +121,7 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
     scheme = (None, ()) if ops == "all" else (TRANSFORMER_INT8_OPS, TRANSFORMER_FLOAT_OUTPUTS)
     source = replace(source, int8_op_types=scheme[0], int8_float_outputs=scheme[1])
     # One calibration image per pass: the calibrator keeps every intermediate tensor of a pass,
-    # and for Swin-B at 512 a pass of 4 images outgrew this machine's 24 GB.
+    # and for Swin-B at 512 a pass of 4 images outgrew this machine's 24 GB (Swin-L is larger).
     # The gate alone judges a peer's int8 here: no float search, no SQNR or label criterion.
     settings = ExportSettings(precisions=("fp32", "int8"), validation_images=2, atol=atol, max_drop=max_drop,
                               int8=Int8Settings(batch_size=1, float_search=0, min_sqnr_db=0, min_label_agreement=0),

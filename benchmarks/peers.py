@@ -1,9 +1,12 @@
 """What a user would otherwise deploy, timed on this machine in the same run as our
 default segmenter:
 
-- PAL's released architecture, UPerNet with a Swin-B backbone at 512x512 (about 120 M
-  parameters, mmseg's `upernet_swin_base_patch4_window12_512x512`), as TorchScript
-  fp32 made with `torch.jit.trace`, which is how PAL ships it (argmax mask out);
+- PAL4VST's released checkpoint, `swin-large_upernet_unified_512x512` (UPerNet + Swin-L,
+  window 12, about 234 M parameters, exported to TorchScript with mmdeploy), as TorchScript
+  fp32 made with `torch.jit.trace` (argmax mask out). The repository's config file of
+  that name sets Swin-B widths (embed 128, heads 4-32, a Swin-B ImageNet-22k start), while
+  the checkpoint's name and its deploy script say Swin-L, and the weights are not
+  inspectable offline: both are timed, Swin-L as the PAL peer, Swin-B beside it;
 - SegFormer MiT-B5 at 512x512 (DiffDoctor's detector architecture), in torch eager and
   in ONNX Runtime fp32.
 
@@ -29,8 +32,11 @@ from artifactsdk.benchmarks.subjects import Subject, module_subject, onnx_file_s
 from artifactsdk.benchmarks.timing import RunPolicy
 from artifactsdk.errors import ArtifactSDKError
 
-# mmseg's Swin-B (window 12, as in its 512x512 UPerNet configs) and UPerNet head for PAL's 2 classes.
-PAL_SWIN = {"embed_dim": 128, "depths": [2, 2, 18, 2], "num_heads": [4, 8, 16, 32], "window_size": 12}
+# Swin-L as mmseg builds it for 512x512 UPerNet (window 12), Swin-B as the repository's config
+# file of the checkpoint's name sets it, and mmseg's UPerNet head for PAL's 2 classes.
+PAL_SWIN_L = {"embed_dim": 192, "depths": [2, 2, 18, 2], "num_heads": [6, 12, 24, 48], "window_size": 12}
+PAL_SWIN_B = {"embed_dim": 128, "depths": [2, 2, 18, 2], "num_heads": [4, 8, 16, 32], "window_size": 12}
+PAL_VARIANTS = {"pal-upernet-swin-l": PAL_SWIN_L, "pal-upernet-swin-b": PAL_SWIN_B}
 PAL_HEAD = {"hidden_size": 512}
 # MiT-B5 as in nvidia/mit-b5 with SegFormer's all-MLP decoder of width 768.
 MIT_B5 = {"depths": [3, 6, 40, 3], "hidden_sizes": [64, 128, 320, 512], "num_attention_heads": [1, 2, 5, 8],
@@ -73,8 +79,8 @@ def full_resolution(model, output: str):
     return FullResolution().eval()
 
 
-def pal_upernet_swin_b(size: int, swin: dict = PAL_SWIN, head: dict = PAL_HEAD, output: str = "argmax"):
-    """UPerNet + Swin-B with random weights (no auxiliary head: it is not run at inference)."""
+def pal_upernet_swin(size: int, swin: dict = PAL_SWIN_L, head: dict = PAL_HEAD, output: str = "argmax"):
+    """UPerNet + Swin with random weights (no auxiliary head: it is not run at inference)."""
     from transformers import SwinConfig, UperNetConfig, UperNetForSemanticSegmentation
 
     backbone = SwinConfig(image_size=size, drop_path_rate=0.0,
@@ -134,20 +140,22 @@ class PeerSet:
 
 def prepare_peers(workdir: Path, size: int, threads: int, tiny: bool = False,
                   progress: Progress | None = None) -> PeerSet:
-    """Build both peers, write their TorchScript / ONNX / weight files, return subjects."""
+    """Build the peers, write their TorchScript / ONNX / weight files, return subjects."""
     torch = _torch()
     progress = progress or Progress(enabled=False)
     workdir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
-    swin, head, mit = (TINY_SWIN, TINY_HEAD, TINY_MIT) if tiny else (PAL_SWIN, PAL_HEAD, MIT_B5)
+    head, mit = (TINY_HEAD, TINY_MIT) if tiny else (PAL_HEAD, MIT_B5)
     shape = (1, 3, size, size)
-
-    progress.note("building UPerNet + Swin-B (PAL), tracing TorchScript, counting its MACs")
-    pal = pal_upernet_swin_b(size, swin, head, output="argmax")
-    pal_ts = trace_torchscript(pal, size, workdir / "pal_upernet_swin_b.torchscript.pt")
-    pal_macs = torch_macs(pal, size)
-    params = {"pal-upernet-swin-b": parameters_m(pal)}
-    del pal
+    subjects, params = [], {}
+    for name, swin in PAL_VARIANTS.items():
+        progress.note(f"building {name} (PAL), tracing TorchScript, counting its MACs")
+        pal = pal_upernet_swin(size, TINY_SWIN if tiny else swin, head, output="argmax")
+        pal_ts = trace_torchscript(pal, size, workdir / f"{name}.torchscript.pt")
+        subjects.append(replace(torchscript_subject(pal_ts, shape, threads, name=name),
+                                macs_per_image=torch_macs(pal, size)))
+        params[name] = parameters_m(pal)
+        del pal
 
     progress.note("building SegFormer MiT-B5, exporting ONNX")
     segformer = segformer_mit_b5(mit)
@@ -157,8 +165,7 @@ def prepare_peers(workdir: Path, size: int, threads: int, tiny: bool = False,
     seg_onnx = export_fixed_onnx(segformer, size, workdir / "segformer_mit_b5.onnx")
     del segformer
 
-    subjects = [
-        replace(torchscript_subject(pal_ts, shape, threads, name="pal-upernet-swin-b"), macs_per_image=pal_macs),
+    subjects += [
         module_subject("segformer-mit-b5", lambda: segformer_mit_b5(mit), weights, shape, threads, seg_onnx),
         onnx_file_subject(seg_onnx, shape, threads, name="segformer-mit-b5"),
     ]
@@ -230,7 +237,7 @@ def peers_in_tempdir(bundle: str, size: int, threads: int, policy: RunPolicy, pe
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--quiet", is_flag=True)
 def main(bundle, size, threads, runs, warmup, workdir, tiny, json_path, markdown_path, quiet):
-    """Time PAL's UPerNet + Swin-B (TorchScript) and SegFormer MiT-B5 (torch, ORT) against our segmenter."""
+    """Time PAL's UPerNet + Swin-L / -B (TorchScript) and SegFormer MiT-B5 (torch, ORT) against our segmenter."""
     import shlex
 
     from artifactsdk.benchmarks.environment import bench_environment, load_average

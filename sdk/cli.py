@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("artifactsdk.export.export_cli:export", "Export checkpoints to an ONNX bundle (fp32 / int8 / fp16)."),
     "validate": ("artifactsdk.export.validate_cli:validate", "Re-check a bundle's hashes and accuracy."),
     "detect": ("artifactsdk.detect_cli:detect", "Find, name and outline artifacts in images."),
+    "scan": ("artifactsdk.scan.scan_cli:scan", "Scan many images into Parquet (pipelined, or on Ray with --engine ray)."),
     "bench": ("artifactsdk.benchmarks.bench_cli:bench", "Measure latency, throughput, memory and accuracy."),
     "fix": ("artifactsdk.rectify.fix_cli:fix", "Repaint detected artifacts with zoom-in inpainting (torch)."),
     "eval-fix": ("artifactsdk.rectify.eval_fix_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),
@@ -50,7 +51,8 @@ class LazyGroup(click.Group):
             missing = exc.name or str(exc)
             raise click.ClickException(
                 f"'artifactsdk {name}' needs the module '{missing}', which is not installed "
-                "(see the README for the extras: pip install 'artifactsdk[export]', '[train]' or '[serve]')."
+                "(see the README, 'Install by use', for the extra that brings it: e.g. "
+                "pip install 'artifactsdk[export]', '[train]', '[serve]' or '[scale]')."
             ) from exc
         return getattr(module, attribute)
 

@@ -92,13 +92,15 @@ class Detection:
         return heatmap(self.mask, self._pixels(image), alpha)
 
     def _pixels(self, image) -> np.ndarray:
+        """The pixels to draw on, at `size` (the kept image may have been decoded smaller)."""
         if image is None:
             if self.image is None:
                 raise InvalidInputError("this Detection keeps no image; pass the image to draw on")
-            return self.image
-        from artifactsdk.image_io import load_image
+            pixels = self.image
+        else:
+            from artifactsdk.image_io import load_image
 
-        pixels = load_image(image).pixels
+            pixels = load_image(image).pixels
         if (pixels.shape[1], pixels.shape[0]) != self.size:
             from artifactsdk.preprocess import resize_rgb
 

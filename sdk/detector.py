@@ -22,7 +22,7 @@ from artifactsdk.errors import BundleError, DetectorClosedError, InvalidInputErr
 from artifactsdk.image_io import DEFAULT_MAX_SIDE, MIN_SIDE, DecodedImage, load_image
 from artifactsdk.postprocess import DEFAULT_THRESHOLDS, build_detection, calibrated, check_thresholds, \
     classifier_probabilities, segmenter_probability
-from artifactsdk.preprocess import InputSpec, to_tensor
+from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
 from artifactsdk.runtimes import registry
 from artifactsdk.runtimes.base import Backend
 
@@ -73,12 +73,22 @@ def _failure(image, exc: Exception) -> DetectionFailure:
     return DetectionFailure.of(source, exc)
 
 
+@dataclasses.dataclass(frozen=True)
+class PreparedImage:
+    """An image decoded and turned into its models' inputs (`Detector.prepare`): the work
+    before inference, which a pipeline can do in worker threads while the models run."""
+
+    decoded: DecodedImage
+    tensors: dict[InputSpec, np.ndarray]  # 3xHxW float32, one per distinct model input
+    timings_ms: dict[str, float]  # decode, preprocess
+
+
 class Detector:
     """Use `Detector.load(...)`; the constructor takes already active backends."""
 
     def __init__(self, bundle: Bundle, backends: dict[str, Backend], mode: str = "full",
                  thresholds: dict | None = None, max_pixels: int | None = None,
-                 max_side: int = DEFAULT_MAX_SIDE):
+                 max_side: int = DEFAULT_MAX_SIDE, reduced_decode: bool = False):
         overrides, max_pixels, max_side = _checked_options(mode, thresholds, max_pixels, max_side)
         if mode == "cascade" and "classifier" not in backends:
             raise InvalidInputError("mode 'cascade' runs the classifier first, but the bundle has none; "
@@ -91,6 +101,8 @@ class Detector:
         self.max_side = max_side
         self._closed = False
         self._specs = {role: InputSpec.from_manifest(bundle.model(role)["input"]) for role in backends}
+        # decode large files only as large as the models' inputs need (boxes stay in full-size pixels)
+        self._reduce_to = max(max(spec.height, spec.width) for spec in self._specs.values()) if reduced_decode else None
         self._labels = bundle.model("classifier").get("labels", []) if "classifier" in backends else []
         # What the models' trainer recorded: which classes were trained, how the segmenter scores an image.
         self._trained = tuple(_source_config(bundle, "classifier").get("trained_classes") or ())
@@ -100,7 +112,7 @@ class Detector:
     def load(cls, bundle: str | Path | Bundle = "default", backend: str = "auto", precision: str = "auto",
              threads: int | None = None, mode: str = "full", *, thresholds: dict | None = None,
              max_pixels: int | None = None, max_side: int = DEFAULT_MAX_SIDE,
-             cache_dir: str | Path | None = None, trusted_keys=None) -> "Detector":
+             cache_dir: str | Path | None = None, trusted_keys=None, reduced_decode: bool = False) -> "Detector":
         """Open a bundle ("default" = the one shipped with the package, or a directory),
         pick a backend per model ("auto" = the best that runs here, see
         artifactsdk.runtimes.registry), verify the files' hashes and load them.
@@ -110,6 +122,9 @@ class Detector:
         artifactsdk.postprocess.DEFAULT_THRESHOLDS, finite, in [0, 1]). `max_pixels` / `max_side`
         bound decoding. `trusted_keys`: Ed25519 public keys (PEM paths or bytes); when given,
         a bundle whose manifest none of them signed is refused (artifactsdk.signing).
+        `reduced_decode`: decode images at least twice the models' input size smaller (JPEG
+        draft, PIL reduce), which is faster; scores may move slightly, boxes stay in the
+        full image's pixels, overlays are drawn on the smaller pixels enlarged.
         Every argument is checked here, before anything is loaded.
         """
         _checked_options(mode, thresholds, max_pixels, max_side)
@@ -130,16 +145,29 @@ class Detector:
                 _check_graph(role, backends[role], opened.model(role))
                 log.info("the %s runs on %s (%s)", role, entry.name, model_file.variant)
             return cls(opened, backends, mode=mode, thresholds=thresholds, max_pixels=max_pixels,
-                       max_side=max_side)
+                       max_side=max_side, reduced_decode=reduced_decode)
         except BaseException:
             for loaded in backends.values():
                 loaded.close()
             raise
 
     # -- inference ----------------------------------------------------------------------------
-    def decode(self, image) -> DecodedImage:
-        """The image as the detector will see it (bounded RGB); raises on bad input."""
-        return load_image(image, max_pixels=self.max_pixels, max_side=self.max_side)
+    def decode(self, image, name: str | None = None) -> DecodedImage:
+        """The image as the detector will see it (bounded RGB); raises on bad input.
+        `name` names encoded bytes (e.g. the path they were read from)."""
+        return load_image(image, max_pixels=self.max_pixels, max_side=self.max_side, name=name,
+                          reduce_to=self._reduce_to)
+
+    def prepare(self, image, name: str | None = None) -> PreparedImage:
+        """Decode `image` and make each model's input tensor (models with the same input
+        share one resize). Raises on bad input, like `detect`."""
+        started = time.perf_counter()
+        decoded = self.decode(image, name)
+        decode_ms = _ms_since(started)
+        started = time.perf_counter()
+        tensors = {spec: normalize(resize_rgb(decoded.pixels, spec.height, spec.width), spec)
+                   for spec in dict.fromkeys(self._specs.values())}
+        return PreparedImage(decoded, tensors, {"decode": decode_ms, "preprocess": _ms_since(started)})
 
     def detect(self, image) -> Detection:
         """Detect artifacts in one image: a path, bytes, a PIL image or an HxWx3 uint8 RGB array.
@@ -156,27 +184,26 @@ class Detector:
         self._check_open()
         batch_size = limits.positive_int("batch_size", batch_size)
         results: list[Detection | DetectionFailure | None] = []
-        pending: list[tuple[int, DecodedImage, float]] = []
+        pending: list[tuple[int, PreparedImage]] = []
         for image in images:
-            started = time.perf_counter()
             try:
-                pending.append((len(results), self.decode(image), _ms_since(started)))
+                pending.append((len(results), self.prepare(image)))
                 results.append(None)
             except Exception as exc:  # one bad image must not fail the batch
                 results.append(_failure(image, exc))
         for start in range(0, len(pending), batch_size):
             chunk = pending[start:start + batch_size]
-            for (index, _, _), result in zip(chunk, self._detect_chunk(chunk)):
+            for (index, _), result in zip(chunk, self._detect_chunk([prepared for _, prepared in chunk])):
                 results[index] = result
         return results
 
-    def _detect_chunk(self, chunk: list[tuple[int, DecodedImage, float]]) -> list[Detection | DetectionFailure]:
+    def _detect_chunk(self, chunk: list[PreparedImage]) -> list[Detection | DetectionFailure]:
         """Run one batch; when it fails, run its images one by one so only the bad one fails."""
         try:
-            return self._detect_decoded([image for _, image, _ in chunk], [ms for _, _, ms in chunk])
+            return self.detect_prepared(chunk)
         except Exception as exc:
             if len(chunk) == 1:
-                return [_failure(chunk[0][1], exc)]
+                return [_failure(chunk[0].decoded, exc)]
             return [result for item in chunk for result in self._detect_chunk([item])]
 
     def _check_open(self) -> None:
@@ -188,9 +215,12 @@ class Detector:
         for backend in self.backends.values():
             backend.warmup(runs)
 
-    def _detect_decoded(self, images: list[DecodedImage], decode_ms: list[float]) -> list[Detection]:
+    def detect_prepared(self, images: list[PreparedImage]) -> list[Detection]:
+        """Run the models on `images` as one batch and build their Detections; raises when
+        the batch fails (detect_batch then retries its images one by one)."""
+        self._check_open()
         count = len(images)
-        stages: dict[str, float] = {"preprocess": 0.0}  # summed over the batch, shared out at the end
+        stages: dict[str, float] = {"preprocess": 0.0}  # batch stacking, shared out at the end
         class_probs, image_probs = [None] * count, [None] * count
         if "classifier" in self.backends:
             model = self.bundle.model("classifier")
@@ -206,15 +236,17 @@ class Detector:
                 for row, i in enumerate(chosen):
                     maps[i] = probability[row]
         detections = []
-        for i in range(count):
+        for i, prepared in enumerate(images):
             started = time.perf_counter()
-            detection = build_detection(images[i], self.thresholds, self._labels, class_probs[i], image_probs[i],
-                                        maps[i], trained_classes=self._trained, image_score=self._image_score)
+            detection = build_detection(prepared.decoded, self.thresholds, self._labels, class_probs[i],
+                                        image_probs[i], maps[i], trained_classes=self._trained,
+                                        image_score=self._image_score)
             if not math.isfinite(detection.artifact_score):
-                raise BundleError(f"{images[i].source or 'the image'}: the models' outputs are not finite "
+                raise BundleError(f"{prepared.decoded.source or 'the image'}: the models' outputs are not finite "
                                   "(NaN or infinity); the bundle's weights or normalisation are broken.")
-            timings = {"decode": decode_ms[i], **{stage: ms / count for stage, ms in stages.items()},
+            timings = {"decode": prepared.timings_ms["decode"], **{stage: ms / count for stage, ms in stages.items()},
                        "postprocess": _ms_since(started)}
+            timings["preprocess"] += prepared.timings_ms["preprocess"]
             timings["total"] = sum(timings.values())
             detections.append(dataclasses.replace(detection, timings_ms=timings))
         return detections
@@ -224,11 +256,11 @@ class Detector:
             return True
         return calibrated(image_probability, self.thresholds["artifact"]) >= self.thresholds["cascade"]
 
-    def _run(self, role: str, images: list[DecodedImage], stages: dict[str, float]) -> dict[str, np.ndarray]:
-        """Preprocess `images` for `role` and run its model; adds the stage times to `stages`."""
+    def _run(self, role: str, images: list[PreparedImage], stages: dict[str, float]) -> dict[str, np.ndarray]:
+        """Stack `images`' tensors for `role` and run its model; adds the stage times to `stages`."""
         backend, spec = self.backends[role], self._specs[role]
         started = time.perf_counter()
-        batch = np.concatenate([to_tensor(image.pixels, spec) for image in images])
+        batch = np.stack([image.tensors[spec] for image in images])
         stages["preprocess"] += _ms_since(started)
         started = time.perf_counter()
         (meta,) = backend.input_metadata().values()

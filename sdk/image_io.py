@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +34,13 @@ class DecodedImage:
     pixels: np.ndarray  # HxWx3 uint8 RGB, the resolution the detection is reported in
     original_size: tuple[int, int]  # (width, height) of the input, after EXIF rotation
     source: str | None = None  # the path, when there was one
+    full_size: tuple[int, int] | None = None  # set when decoded below it (load_image's reduce_to)
 
     @property
     def size(self) -> tuple[int, int]:
-        return self.pixels.shape[1], self.pixels.shape[0]
+        """(width, height) the detection is reported in: the full decode's, also when the
+        pixels were decoded smaller for the models."""
+        return self.full_size or (self.pixels.shape[1], self.pixels.shape[0])
 
 
 def default_max_pixels() -> int:
@@ -45,8 +48,13 @@ def default_max_pixels() -> int:
     return int(Image.MAX_IMAGE_PIXELS or 0) or 1 << 31
 
 
-def load_image(source, *, max_pixels: int | None = None, max_side: int = DEFAULT_MAX_SIDE) -> DecodedImage:
-    """Decode `source` into a bounded RGB array; raise ImageDecodeError / InvalidInputError."""
+def load_image(source, *, max_pixels: int | None = None, max_side: int = DEFAULT_MAX_SIDE,
+               name: str | None = None, reduce_to: int | None = None) -> DecodedImage:
+    """Decode `source` into a bounded RGB array; raise ImageDecodeError / InvalidInputError.
+    `name` (e.g. the path the bytes were read from) names encoded bytes in errors and in
+    the result's `source`. `reduce_to` (a side length, e.g. the model's input): files at
+    least 4x as large on both sides are decoded smaller, down to 2x it (JPEG draft, else
+    `reduce`); the result keeps the full decode's `size`."""
     limit = default_max_pixels() if max_pixels is None else positive_int("max_pixels", max_pixels)
     max_side = positive_int("max_side", max_side, MIN_SIDE)
     if isinstance(source, DecodedImage):
@@ -57,19 +65,21 @@ def load_image(source, *, max_pixels: int | None = None, max_side: int = DEFAULT
     if isinstance(source, Image.Image):
         return _from_pil(source, limit, max_side, name="the PIL image")
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return _open_and_decode(io.BytesIO(bytes(source)), "the image bytes", limit, max_side, None)
+        return _open_and_decode(io.BytesIO(bytes(source)), name or "the image bytes", limit, max_side, name,
+                                reduce_to)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
             raise ImageDecodeError(f"{path}: no such file (expected an image file).")
         if path.stat().st_size == 0:
             raise ImageDecodeError(f"{path}: the file is empty (0 bytes), not an image.")
-        return _open_and_decode(path, str(path), limit, max_side, str(path))
+        return _open_and_decode(path, str(path), limit, max_side, str(path), reduce_to)
     raise InvalidInputError(f"cannot read an image from a {type(source).__name__}; expected a path, bytes, "
                             "a PIL.Image or an HxWx3 uint8 RGB numpy array.")
 
 
-def _open_and_decode(fp, name: str, limit: int, max_side: int, source: str | None) -> DecodedImage:
+def _open_and_decode(fp, name: str, limit: int, max_side: int, source: str | None,
+                     reduce_to: int | None = None) -> DecodedImage:
     try:
         image = Image.open(fp)  # reads the header only
     except Image.DecompressionBombError as exc:
@@ -81,11 +91,11 @@ def _open_and_decode(fp, name: str, limit: int, max_side: int, source: str | Non
     except OSError as exc:
         raise ImageDecodeError(f"{name}: cannot be opened as an image: {exc}") from exc
     with image:
-        return _from_pil(image, limit, max_side, name, source, owned=True)
+        return _from_pil(image, limit, max_side, name, source, owned=True, reduce_to=reduce_to)
 
 
 def _from_pil(image: Image.Image, limit: int, max_side: int, name: str, source: str | None = None,
-              owned: bool = False) -> DecodedImage:
+              owned: bool = False, reduce_to: int | None = None) -> DecodedImage:
     """`owned`: the image was opened here, so it may be decoded in draft (reduced) mode."""
     width, height = image.size
     if width * height > limit:
@@ -94,16 +104,27 @@ def _from_pil(image: Image.Image, limit: int, max_side: int, name: str, source: 
                                "if the image is trusted.")
     try:
         # Decode at reduced size when the format allows (JPEG draft: 1/2, 1/4, 1/8 scale).
-        if owned and max(width, height) > max_side and image.format == "JPEG":
+        # down to twice reduce_to: the last halving is left to the models' antialiased resize,
+        # which keeps scores close to a full decode's (a DCT or box reduction all the way moves them)
+        floor = 2 * reduce_to if reduce_to else None
+        reduced = bool(owned and floor and min(width, height) >= 2 * floor and image.format == "JPEG")
+        if reduced:
+            image.draft("RGB", (floor, floor))  # the smallest DCT scale still covering it
+        elif owned and max(width, height) > max_side and image.format == "JPEG":
             image.draft("RGB", _fit((width, height), max_side))
         image.load()
         turned = image.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8)
-        rgb = pil_to_rgb(ImageOps.exif_transpose(image), name)
+        upright = ImageOps.exif_transpose(image)
+        if floor and min(upright.size) // floor >= 2:
+            upright, reduced = upright.reduce(min(upright.size) // floor), True
+        rgb = pil_to_rgb(upright, name)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageDecodeError(f"{name}: the image data is corrupt or truncated: {exc}") from exc
     except Image.DecompressionBombError as exc:
         raise ImageDecodeError(f"{name}: refused as a possible decompression bomb ({exc}).") from exc
-    return _bounded(rgb, (height, width) if turned else (width, height), max_side, source)
+    original = (height, width) if turned else (width, height)
+    decoded = _bounded(rgb, original, max_side, source)
+    return replace(decoded, full_size=_bounded_size(original, max_side)) if reduced else decoded
 
 
 def pil_to_rgb(image: Image.Image, name: str = "the image") -> np.ndarray:
@@ -194,3 +215,8 @@ def _head(fp) -> bytes:
         return fp.getvalue()[:16]
     with open(fp, "rb") as fh:
         return fh.read(16)
+
+
+def _bounded_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """(width, height) of a full decode of a large `size` image after `_bounded`."""
+    return _fit(size, max_side) if max(size) > max_side else size

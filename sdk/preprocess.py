@@ -44,12 +44,16 @@ def resize_rgb(image: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 def normalize(image: np.ndarray, spec: InputSpec) -> np.ndarray:
-    """HxWx3 uint8 RGB -> 3xHxW float32, colour order and mean/std applied."""
+    """HxWx3 uint8 RGB -> 3xHxW float32, colour order and mean/std applied (written plane
+    by plane into one buffer: no full-size temporaries)."""
     pixels = image[..., ::-1] if spec.colour_order == "BGR" else image
     mean = np.asarray(spec.mean, dtype=np.float32)
     inv_std = 1.0 / np.asarray(spec.std, dtype=np.float32)
-    chw = ((pixels.astype(np.float32) - mean) * inv_std).transpose(2, 0, 1)
-    return np.ascontiguousarray(chw)
+    chw = np.empty((3, *pixels.shape[:2]), dtype=np.float32)
+    for channel in range(3):
+        np.subtract(pixels[..., channel], mean[channel], out=chw[channel], dtype=np.float32)
+        chw[channel] *= inv_std[channel]
+    return chw
 
 
 def to_tensor(image: np.ndarray, spec: InputSpec) -> np.ndarray:

@@ -14,9 +14,11 @@ SIZE = 64
 
 def test_full_size_configs_match_the_published_parameter_counts():
     with torch.device("meta"):
-        pal = peers.pal_upernet_swin_b(512)
+        pal_l = peers.pal_upernet_swin(512)
+        pal_b = peers.pal_upernet_swin(512, peers.PAL_SWIN_B)
         segformer = peers.segformer_mit_b5()
-    assert 119 < peers.parameters_m(pal) < 122  # UPerNet + Swin-B, ~120 M
+    assert 231 < peers.parameters_m(pal_l) < 234  # UPerNet + Swin-L, 232 M (mmseg: 234 M with its auxiliary head)
+    assert 119 < peers.parameters_m(pal_b) < 122  # UPerNet + Swin-B, ~120 M
     assert 83 < peers.parameters_m(segformer) < 86  # MiT-B5 (82 M) + all-MLP decoder
 
 
@@ -27,7 +29,7 @@ def test_torch_mac_count_equals_the_onnx_graph_count(tmp_path):
 
 
 def test_pal_torchscript_returns_the_argmax_mask_at_input_resolution(tmp_path):
-    pal = peers.pal_upernet_swin_b(SIZE, peers.TINY_SWIN, peers.TINY_HEAD, output="argmax")
+    pal = peers.pal_upernet_swin(SIZE, peers.TINY_SWIN, peers.TINY_HEAD, output="argmax")
     path = peers.trace_torchscript(pal, SIZE, tmp_path / "pal.pt")
     mask = torch.jit.load(str(path))(torch.randn(1, 3, SIZE, SIZE))
     assert mask.shape == (1, SIZE, SIZE) and mask.dtype == torch.int64
@@ -44,7 +46,8 @@ def test_peers_script_times_ours_and_both_peers(bench_bundle, tmp_path):
     assert doc["ours"] == "segmenter ort-cpu int8"
     assert {(r["backend"], r["precision"]) for r in doc["ours_results"]} == {("ort-cpu", "fp32"), ("ort-cpu", "int8")}
     timed = {(r["model"], r["backend"]) for r in doc["results"]}
-    assert timed == {("pal-upernet-swin-b", "torchscript"), ("segformer-mit-b5", "torch"),
+    assert timed == {("pal-upernet-swin-l", "torchscript"), ("pal-upernet-swin-b", "torchscript"),
+                     ("segformer-mit-b5", "torch"),
                      ("segformer-mit-b5", "ort-cpu")}
     ours_p50 = next(r for r in doc["ours_results"] if r["precision"] == "int8")["latency"]["p50_ms"]
     for r in doc["results"]:

@@ -1,0 +1,156 @@
+"""The scan's pipeline around one `Detector`: images read, hashed, decoded and
+preprocessed in worker threads while the models run on full batches.
+
+Pillow's decoding and resizing, numpy and ONNX Runtime release the GIL, so threads
+overlap for real. Used by the local engine over a folder and by each Ray actor over the
+batches Ray Data hands it; both get the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from artifactsdk.scan.rows import content_hash, detection_row, error_row
+
+
+@dataclass(frozen=True)
+class Item:
+    """One image to scan: its name in the results and how to get its bytes."""
+
+    source: str
+    read: Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class _Ready:
+    source: str
+    digest: str
+    data_bytes: int
+    prepared: object  # artifactsdk.detector.PreparedImage
+
+
+class MediaWriter:
+    """Mask and overlay PNGs under the results folder, named by content hash (stable
+    across --resume runs, one file per distinct image)."""
+
+    def __init__(self, out: Path, mask: bool, overlay: bool):
+        self.out, self.kinds = out, [kind for kind, wanted in (("mask", mask), ("overlay", overlay)) if wanted]
+        for kind in self.kinds:
+            (out / f"{kind}s").mkdir(parents=True, exist_ok=True)
+
+    def names(self, digest: str) -> dict[str, str]:
+        return {kind: f"{kind}s/{digest[:32]}.png" for kind in self.kinds}
+
+    def write(self, detection, names: dict[str, str]) -> None:
+        from PIL import Image
+
+        for kind, name in names.items():
+            image = (Image.fromarray(detection.binary_mask().astype("uint8") * 255) if kind == "mask"
+                     else detection.overlay())
+            image.save(self.out / name)
+
+
+class Scanner:
+    """Rows for items: `workers` threads prepare images while `streams` threads run the
+    models on batches of `batch_size` side by side (the Detector is thread-safe). Images
+    whose (source, hash) is in `skip` are dropped after hashing (--resume)."""
+
+    def __init__(self, detector, workers: int, batch_size: int, skip: set | frozenset = frozenset(),
+                 media: MediaWriter | None = None, streams: int = 1):
+        self.detector, self.batch_size, self.skip, self.media = detector, batch_size, skip, media
+        self.streams, self.skipped = streams, 0
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scan-prepare")
+        self._models = ThreadPoolExecutor(max_workers=streams, thread_name_prefix="scan-models")
+        # images in flight: the next batches ready, every worker busy
+        self._ahead = 2 * max(batch_size * streams, workers)
+        self._media_writes: deque[Future] = deque()
+
+    def rows(self, items: Iterable[Item]) -> Iterator[dict]:
+        """One row per item not skipped, as soon as its batch is done (not in input order)."""
+        batch: list[_Ready] = []
+        running: deque[Future] = deque()  # model calls, oldest first
+        for outcome in self._prepared(items):
+            if outcome is None:
+                self.skipped += 1
+                continue
+            if isinstance(outcome, dict):
+                yield outcome
+                continue
+            batch.append(outcome)
+            if len(batch) == self.batch_size:
+                running.append(self._models.submit(self._detect, batch))
+                batch = []
+                while len(running) >= self.streams:
+                    yield from self._rows(running.popleft().result())
+        if batch:
+            running.append(self._models.submit(self._detect, batch))
+        while running:
+            yield from self._rows(running.popleft().result())
+
+    def close(self) -> None:
+        """Wait for the mask / overlay files and stop the threads."""
+        while self._media_writes:
+            self._media_writes.popleft().result()
+        self._pool.shutdown()
+        self._models.shutdown()
+
+    def __enter__(self) -> "Scanner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _prepared(self, items: Iterable[Item]):
+        pending: deque[Future] = deque()
+        for item in items:
+            pending.append(self._pool.submit(self._prepare, item))
+            if len(pending) >= self._ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def _prepare(self, item: Item):
+        """_Ready, an error row, or None for an image already in the results."""
+        digest = size = None
+        try:
+            data = item.read()
+            digest, size = content_hash(data), len(data)
+            if (item.source, digest) in self.skip:
+                return None
+            return _Ready(item.source, digest, size, self.detector.prepare(data, name=item.source))
+        except Exception as exc:  # one bad file must not stop the scan: it becomes an error row
+            return error_row(item.source, digest, size, exc)
+
+    def _detect(self, batch: list[_Ready]) -> list[tuple[_Ready, object]]:
+        """(image, Detection or the exception it raised) for each image of the batch."""
+        try:
+            return list(zip(batch, self.detector.detect_prepared([ready.prepared for ready in batch])))
+        except Exception:  # a failing batch: retry its images one by one so only the bad one fails
+            return [(ready, self._detect_one(ready)) for ready in batch]
+
+    def _detect_one(self, ready: _Ready):
+        try:
+            (detection,) = self.detector.detect_prepared([ready.prepared])
+        except Exception as exc:
+            return exc
+        return detection
+
+    def _rows(self, done: list[tuple[_Ready, object]]) -> Iterator[dict]:
+        for ready, outcome in done:
+            if isinstance(outcome, Exception):
+                yield error_row(ready.source, ready.digest, ready.data_bytes, outcome)
+            else:
+                yield self._row(ready, outcome)
+
+    def _row(self, ready: _Ready, detection) -> dict:
+        names = self.media.names(ready.digest) if self.media else {}
+        if names:
+            # bounded: waits for the oldest write rather than keep every detection alive
+            while self._media_writes and (self._media_writes[0].done() or len(self._media_writes) > self._ahead):
+                self._media_writes.popleft().result()
+            self._media_writes.append(self._pool.submit(self.media.write, detection, names))
+        return detection_row(ready.source, ready.digest, ready.data_bytes, detection, names)

@@ -1,0 +1,116 @@
+"""`artifactsdk scan PATH... --out RESULTS`: detect over many images into Parquet.
+
+The local engine pipelines one process (decode threads, batched inference, a writer
+thread); `--engine ray` runs the same scan on Ray Data. Rows: artifactsdk.scan.rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from artifactsdk.bundle import PRECISIONS
+from artifactsdk.progress import Progress
+from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
+from artifactsdk.scan.results import ROWS_PER_PART
+
+ENGINES = ("local", "ray")
+
+
+@click.command("scan")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Results folder (Parquet part files, masks/ and overlays/).")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True)
+@click.option("--recursive", "-r", is_flag=True, help="Search folders recursively (Ray always does).")
+@click.option("--resume", is_flag=True, help="Skip images already in --out (same path and content hash).")
+@click.option("--mask", is_flag=True, help="Write masks/<hash>.png (white = artifact).")
+@click.option("--overlay", is_flag=True, help="Write overlays/<hash>.png (magenta artifacts).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Images per model call. On CPU 1 is fastest (200 images here: 23.9 images/s at 1, 11.0 at "
+                   "8, which also needs 1.8 GB instead of 0.46); larger batches are for GPUs.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Decode / preprocess threads (default: half the cores; 1 per actor with --engine ray).")
+@click.option("--streams", type=click.IntRange(min=1),
+              help="Model calls run side by side, each with --threads threads (default: one per core; "
+                   "1 per actor with --engine ray).")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="Inference threads per stream (default: the cores left to each stream, at least 1; "
+                   "with --engine ray: the actor's CPUs).")
+@click.option("--bundle", default="default", show_default=True, help="'default' or a bundle directory.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
+@click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
+@click.option("--mode", type=click.Choice(("full", "cascade")), default="full", show_default=True)
+@click.option("--reduced-decode", is_flag=True,
+              help="Decode files of 4x the models' input side or more at reduced scale (JPEG draft, PIL reduce): "
+                   "faster, scores move slightly (differ from detect's); boxes stay in full-image pixels.")
+@click.option("--address", help="Ray: an existing cluster ('auto', 'ray://host:10001'); default: local Ray.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Ray: actors, each holding one Detector.")
+@click.option("--ray-batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Ray: images per map_batches call.")
+@click.option("--cpus-per-actor", type=click.FloatRange(min=0.1), default=1.0, show_default=True)
+@click.option("--gpus-per-actor", type=click.FloatRange(min=0), default=0.0, show_default=True)
+@click.option("--rows-per-part", type=click.IntRange(min=1), default=ROWS_PER_PART, show_default=True,
+              help="Rows per Parquet file (local engine); a killed scan redoes at most this many.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
+def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, workers, streams, threads, bundle, backend,
+         precision, mode, reduced_decode, address, concurrency, ray_batch_size, cpus_per_actor, gpus_per_actor, rows_per_part, quiet) -> None:
+    """Scan images (files, folders; URIs with --engine ray) into a Parquet results folder."""
+    from artifactsdk.errors import ArtifactSDKError
+    from artifactsdk.scan.ray_engine import RayOptions
+    from artifactsdk.scan.results import check_results_folder, done_keys
+
+    try:
+        check_results_folder(out, resume)
+        options = {"bundle": bundle, "backend": backend, "precision": precision, "mode": mode,
+                   "reduced_decode": reduced_decode}
+        cores = os.cpu_count() or 1
+        if engine == "ray":
+            workers, streams = workers or 1, streams or 1
+            if mask or overlay:
+                raise click.UsageError("--mask / --overlay are written by the local engine only.")
+            ray_options = RayOptions(address, concurrency, ray_batch_size, cpus_per_actor, gpus_per_actor, threads)
+            skip = frozenset(done_keys(out)) if resume else frozenset()
+            _run_ray(paths, out, options, ray_options, workers, batch_size, streams, skip, quiet)
+        else:
+            workers, streams = workers or max(1, cores // 2), streams or cores
+            _run_local(paths, out, options, threads, recursive, workers, batch_size, streams, resume, mask,
+                       overlay, rows_per_part, quiet)
+    except ArtifactSDKError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _run_local(paths, out, options, threads, recursive, workers, batch_size, streams, resume, mask, overlay,
+               rows_per_part, quiet) -> None:
+    from artifactsdk.detector import Detector
+    from artifactsdk.scan.local import scan_local
+
+    # threads beyond the cores left to inference only contend with the decode workers (and
+    # ONNX Runtime's spinning threads waste what they wait for): 2 streams of 1 thread ran
+    # 33.4 images/s here, 1 stream of 1 thread 23.5, 1 stream of 2 threads 15.9
+    threads = threads or max(1, ((os.cpu_count() or 1) - workers) // streams)
+    with Detector.load(threads=threads, **options) as detector, Progress("scan", quiet=quiet) as progress:
+        summary = scan_local(detector, tuple(Path(p) for p in paths), out, recursive=recursive, workers=workers,
+                             batch_size=batch_size, resume=resume, mask=mask, overlay=overlay,
+                             rows_per_part=rows_per_part, streams=streams, progress=progress)
+    if not quiet:
+        click.echo(json.dumps(summary.to_dict()), err=True)
+    if summary.processed == 0 and summary.failed:
+        sys.exit(1)
+
+
+def _run_ray(paths, out, options, ray_options, workers, batch_size, streams, skip, quiet) -> None:
+    from artifactsdk.scan.local import source_name
+    from artifactsdk.scan.ray_engine import scan_ray
+
+    sources = [p if "://" in p else source_name(Path(p)) for p in paths]
+    seconds = scan_ray(sources, str(out), options, ray_options, workers=workers, batch_size=batch_size,
+                       streams=streams, skip=skip)
+    if not quiet:
+        click.echo(json.dumps({"engine": "ray", "concurrency": ray_options.concurrency, "already_in_results": len(skip),
+                               **{key: round(value, 3) for key, value in seconds.items()}}), err=True)
