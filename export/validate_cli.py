@@ -8,10 +8,11 @@ import click
 
 from artifactsdk.errors import ArtifactSDKError, BundleError
 from artifactsdk.export.heldout import DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED
+from artifactsdk.option_settings import BundleArgument
 
 
 @click.command("validate")
-@click.argument("bundle", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("bundle", type=BundleArgument())
 @click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Dataset folder to score on (synth, PAL or SynArtifact-1K layout). "
                    "Default: synthetic held-out images as the exporter makes them.")
@@ -34,7 +35,8 @@ def validate(bundle, data, eval_synth, eval_seed, keys, quiet):
     from artifactsdk.manifest import verify_bundle
 
     try:
-        manifest = verify_bundle(bundle, Bundle.open(bundle, trusted_keys=keys or None).manifest)
+        opened = Bundle.open(bundle, trusted_keys=keys or None)
+        manifest = verify_bundle(opened.root, opened.manifest)
         if keys:
             click.echo(f"{bundle}: manifest signed by a trusted key")
         click.echo(f"{bundle}: manifest valid, {sum(len(m['files']) for m in manifest['models'].values())} "
@@ -42,7 +44,7 @@ def validate(bundle, data, eval_synth, eval_seed, keys, quiet):
         size = max(max(m["input"]["height"], m["input"]["width"]) for m in manifest["models"].values())
         samples = (folder_heldout(data, quiet) if data is not None
                    else synthetic_heldout(eval_synth, eval_seed, size, quiet))
-        results = score_bundle(bundle, samples.samples, quiet=quiet)
+        results = score_bundle(opened.root, samples.samples, quiet=quiet)
         failed = []
         for role, accuracy in results.items():
             model = manifest["models"][role]

@@ -18,14 +18,15 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.bundle import PRECISIONS, resolve_bundle_dir
+from artifactsdk.bundle import PRECISIONS
 from artifactsdk.contact_sheet import DEFAULT_CELL, DEFAULT_COLUMNS, MIN_CELL, SheetBuilder
 from artifactsdk.detection import DetectionFailure
 from artifactsdk.detector import MODES
-from artifactsdk.errors import ArtifactSDKError, BundleError, InvalidInputError
+from artifactsdk.errors import ArtifactSDKError, InvalidInputError
 from artifactsdk.image_files import collect_inputs, one_line, safe_text, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.limits import max_threads, unit_interval
+from artifactsdk.option_settings import BundleArgument
 from artifactsdk.progress import Progress
 from artifactsdk.result_folder import ResultFolder
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
@@ -43,14 +44,6 @@ class UnitFloat(click.ParamType):
             return unit_interval(param.opts[0] if param else "value", float(value))
         except (ValueError, InvalidInputError) as exc:
             self.fail(f"{value!r} is not a finite number in [0, 1] ({exc})", param, ctx)
-
-
-def check_bundle(ctx, param, value: str) -> str:
-    try:
-        resolve_bundle_dir(value)
-    except BundleError as exc:
-        raise click.BadParameter(str(exc), ctx, param) from exc
-    return value
 
 
 def image_suffixes(overlay: bool, mask: bool) -> tuple[str, ...]:
@@ -112,7 +105,7 @@ def human_line(record: dict) -> str:
               help="Tiles per row of the --sheet.")
 @click.option("--sheet-cell", type=click.IntRange(min=MIN_CELL), default=DEFAULT_CELL, show_default=True,
               help="Longest side in pixels of each image in the --sheet.")
-@click.option("--bundle", default="default", show_default=True, callback=check_bundle,
+@click.option("--bundle", default="default", show_default=True, type=BundleArgument(),
               help="'default' or a bundle directory.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)

@@ -14,7 +14,8 @@ import typing
 
 import click
 
-from artifactsdk.errors import InvalidInputError
+from artifactsdk.bundle import resolve_bundle_dir
+from artifactsdk.errors import BundleError, InvalidInputError
 
 SEPARATOR = "__"  # click parameter names are identifiers: "int8.min_sqnr_db" -> "int8__min_sqnr_db"
 
@@ -65,6 +66,20 @@ class Shape(click.ParamType):
             return parse_shape(value)
         except InvalidInputError as exc:
             self.fail(str(exc), param, ctx)
+
+
+class BundleArgument(click.ParamType):
+    """'default' (the bundle shipped in the package) or a bundle directory that exists;
+    the value is kept as given."""
+
+    name = "BUNDLE"
+
+    def convert(self, value, param, ctx):
+        try:
+            resolve_bundle_dir(value)
+        except BundleError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
 
 
 def field_default(cls, path: str):

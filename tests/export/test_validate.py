@@ -53,3 +53,14 @@ def test_the_tolerance_grows_with_the_outputs_scale_as_numpy_allclose():
     # the same difference on logits near 1 is over 1e-4 + 1e-5 x 1
     assert not compare_outputs(_constant_predictor(1.0), _constant_predictor(1.00015), batch).passed
     assert not compare_outputs(_constant_predictor(10.0), _constant_predictor(10.001), batch).passed
+
+
+def test_validate_takes_the_default_bundle_by_name_and_refuses_a_missing_one(tmp_path):
+    from click.testing import CliRunner
+
+    from artifactsdk.cli import main
+
+    result = CliRunner().invoke(main, ["validate", "default", "--eval-synth", "2", "--quiet"])
+    assert result.exit_code == 0 and "2 files match their sha256" in result.output and "bundle OK" in result.output
+    missing = CliRunner().invoke(main, ["validate", str(tmp_path / "none")])
+    assert missing.exit_code == 2 and "holding manifest.json" in missing.output
