@@ -10,12 +10,13 @@ TensorrtExecutionProvider: `trt_fp16_enable`, `trt_int8_enable`,
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import numpy as np
 
-from artifactsdk.errors import BackendUnavailableError
+from artifactsdk.errors import BackendUnavailableError, BundleError
 from artifactsdk.runtimes.base import Backend, ModelFile, TensorMeta
 from artifactsdk.runtimes.ort_session import CPU, open_session
 
@@ -86,9 +87,23 @@ class OnnxRuntimeBackend(Backend):
         """Providers in priority order, each `name` or `(name, options)`."""
         return [CPU]
 
+    def _model_source(self) -> Path | bytes:
+        """What the session loads. On the CPU provider: the model's bytes, read once and checked
+        against the manifest's sha256 here, so the file cannot change between its verification
+        and its loading. GPU providers (untested with bytes here) and models with external data
+        load the verified path."""
+        if self.provider != CPU or self.model.entry.get("external_data") or "sha256" not in self.model.entry:
+            return self.model.path
+        data = self.model.path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != self.model.entry["sha256"]:
+            raise BundleError(f"{self.model.path.name} changed after it was verified (its sha256 no longer "
+                              "matches the manifest); refused.")
+        return data
+
     def _activate_impl(self) -> None:
+        source = self._model_source()
         try:
-            session = open_session(self.model.path, self.provider_chain(), self.threads)
+            session = open_session(source, self.provider_chain(), self.threads)
         except Exception as exc:  # ORT raises its own (non-ImportError) exception types
             raise BackendUnavailableError(
                 f"ONNX Runtime could not load {self.model.path.name} on {self.provider}: {exc}") from exc

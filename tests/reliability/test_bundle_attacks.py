@@ -61,6 +61,18 @@ def test_external_data_the_manifest_does_not_list_is_refused(bundle):
     assert result.exit_code == 1 and "does not list or hash" in result.output and "bundle OK" not in result.output
 
 
+def test_a_model_swapped_between_verification_and_loading_is_refused(bundle):
+    """The CPU backend loads the bytes it hashed itself, not the path again."""
+    from artifactsdk.bundle import Bundle
+    from artifactsdk.runtimes.onnxruntime_backend import OnnxRuntimeBackend
+
+    model_file = Bundle.open(bundle).model_file("segmenter", "onnx", "fp32", "cpu")   # verified here
+    path = bundle / "segmenter.fp32.onnx"
+    path.write_bytes((bundle / "classifier.fp32.onnx").read_bytes())                 # swapped after
+    with pytest.raises(BundleError, match="changed after it was verified"):
+        OnnxRuntimeBackend(model_file).activate()
+
+
 def test_a_path_leaving_the_bundle_is_refused_before_it_is_opened(bundle, tmp_path):
     outside = tmp_path / "orig"
     outside.mkdir()
