@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from artifactsdk.detection import Detection, DetectionFailure
 from artifactsdk.scan.rows import content_hash, detection_row, error_row
 
 
@@ -123,25 +124,15 @@ class Scanner:
                 return None
             return _Ready(item.source, digest, size, self.detector.prepare(data, name=item.source))
         except Exception as exc:  # one bad file must not stop the scan: it becomes an error row
-            return error_row(item.source, digest, size, exc)
+            return error_row(item.source, digest, size, DetectionFailure.of(item.source, exc))
 
-    def _detect(self, batch: list[_Ready]) -> list[tuple[_Ready, object]]:
-        """(image, Detection or the exception it raised) for each image of the batch."""
-        try:
-            return list(zip(batch, self.detector.detect_prepared([ready.prepared for ready in batch])))
-        except Exception:  # a failing batch: retry its images one by one so only the bad one fails
-            return [(ready, self._detect_one(ready)) for ready in batch]
+    def _detect(self, batch: list[_Ready]) -> list[tuple[_Ready, Detection | DetectionFailure]]:
+        """(image, its Detection or DetectionFailure) for each image of the batch."""
+        return list(zip(batch, self.detector.detect_prepared([ready.prepared for ready in batch])))
 
-    def _detect_one(self, ready: _Ready):
-        try:
-            (detection,) = self.detector.detect_prepared([ready.prepared])
-        except Exception as exc:
-            return exc
-        return detection
-
-    def _rows(self, done: list[tuple[_Ready, object]]) -> Iterator[dict]:
+    def _rows(self, done: list[tuple[_Ready, Detection | DetectionFailure]]) -> Iterator[dict]:
         for ready, outcome in done:
-            if isinstance(outcome, Exception):
+            if isinstance(outcome, DetectionFailure):
                 yield error_row(ready.source, ready.digest, ready.data_bytes, outcome)
             else:
                 yield self._row(ready, outcome)

@@ -12,6 +12,8 @@ import hashlib
 
 import pyarrow as pa
 
+from artifactsdk.detection import DetectionFailure
+
 _REGION = pa.struct([
     ("box", pa.list_(pa.int64())), ("area_fraction", pa.float64()), ("mean_score", pa.float64()),
     ("label", pa.string()), ("label_name", pa.string()), ("caption", pa.string()),
@@ -51,13 +53,9 @@ def detection_row(source: str, digest: str, data_bytes: int, detection, media: d
     return {**record, "content_hash": digest, "file_bytes": data_bytes, **(media or {})}
 
 
-def error_row(source: str, digest: str | None, data_bytes: int | None, exc: BaseException) -> dict:
-    from artifactsdk.errors import ArtifactSDKError
-
-    # SDK errors name the file already; anything else gets the path and its type.
-    reason = str(exc) if isinstance(exc, ArtifactSDKError) else f"{source}: {type(exc).__name__}: {exc}"
-    return {"source": source, "content_hash": digest, "file_bytes": data_bytes, "error": reason,
-            "error_type": type(exc).__name__}
+def error_row(source: str, digest: str | None, data_bytes: int | None, failure: DetectionFailure) -> dict:
+    return {"source": source, "content_hash": digest, "file_bytes": data_bytes, "error": failure.error,
+            "error_type": failure.error_type}
 
 
 def to_table(rows: list[dict]) -> pa.Table:

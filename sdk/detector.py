@@ -193,18 +193,20 @@ class Detector:
                 results.append(_failure(image, exc))
         for start in range(0, len(pending), batch_size):
             chunk = pending[start:start + batch_size]
-            for (index, _), result in zip(chunk, self._detect_chunk([prepared for _, prepared in chunk])):
+            for (index, _), result in zip(chunk, self.detect_prepared([prepared for _, prepared in chunk])):
                 results[index] = result
         return results
 
-    def _detect_chunk(self, chunk: list[PreparedImage]) -> list[Detection | DetectionFailure]:
-        """Run one batch; when it fails, run its images one by one so only the bad one fails."""
+    def detect_prepared(self, images: list[PreparedImage]) -> list[Detection | DetectionFailure]:
+        """Run the models on `images` as one batch and build their Detections. When the batch
+        fails, its images run one by one, so only a failing image gives its DetectionFailure."""
+        self._check_open()
         try:
-            return self.detect_prepared(chunk)
+            return self._detect_together(images)
         except Exception as exc:
-            if len(chunk) == 1:
-                return [_failure(chunk[0].decoded, exc)]
-            return [result for item in chunk for result in self._detect_chunk([item])]
+            if len(images) == 1:
+                return [_failure(images[0].decoded, exc)]
+            return [result for image in images for result in self.detect_prepared([image])]
 
     def _check_open(self) -> None:
         if self._closed:
@@ -215,10 +217,8 @@ class Detector:
         for backend in self.backends.values():
             backend.warmup(runs)
 
-    def detect_prepared(self, images: list[PreparedImage]) -> list[Detection]:
-        """Run the models on `images` as one batch and build their Detections; raises when
-        the batch fails (detect_batch then retries its images one by one)."""
-        self._check_open()
+    def _detect_together(self, images: list[PreparedImage]) -> list[Detection]:
+        """The models on `images` as one batch; raises when any of it fails."""
         count = len(images)
         stages: dict[str, float] = {"preprocess": 0.0}  # batch stacking, shared out at the end
         class_probs, image_probs = [None] * count, [None] * count
