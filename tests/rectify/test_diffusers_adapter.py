@@ -1,5 +1,3 @@
-import time
-
 import numpy as np
 import pytest
 
@@ -28,9 +26,7 @@ def test_a_saved_pipeline_inpaints_through_the_adapter(tiny_pipeline_dir):
     mask[20:40, 10:30] = True
     painter = get_inpainter(f"diffusers:{tiny_pipeline_dir}")
     painter.steps = 2
-    started = time.perf_counter()
     first = painter.inpaint(image, mask, "cpu")
-    assert time.perf_counter() - started < 60
     assert first.shape == image.shape and first.dtype == np.uint8
     np.testing.assert_array_equal(first[~mask], image[~mask])
     assert np.abs(first[mask].astype(int) - image[mask]).mean() > 5

@@ -1,5 +1,9 @@
 """SIGKILL `artifactsdk detect DIR --out OUT` at random points 20 times, resuming each time:
-in the end exactly one complete result per image and no partial file (issue 15 acceptance)."""
+in the end exactly one complete result per image and no partial file (issue 15 acceptance).
+
+The kill points are drawn in progress, not in wall time: each run is killed after 0-8 more
+writes (an image makes four: overlay, mask, JSON, index line), so every kill lands mid-run
+however fast the machine is; a time-based kill let a fast CI machine finish every run first."""
 
 from __future__ import annotations
 
@@ -17,8 +21,25 @@ from PIL import Image
 from artifactsdk.result_folder import INDEX_NAME, STATE_DIR
 from tiny_bundle import red_square_image
 
-IMAGES = 40
+IMAGES = 60  # more than 20 kills of at most two images each can finish
 KILLS = 20
+WAIT_S = 120
+
+
+def _writes(out) -> int:
+    """Result files written so far plus index lines: it grows by four per finished image."""
+    index = out / STATE_DIR / INDEX_NAME
+    lines = index.read_bytes().count(b"\n") if index.exists() else 0
+    files = sum(1 for path in out.rglob("*") if STATE_DIR not in path.relative_to(out).parts and path.is_file())
+    return lines + files
+
+
+def _wait_for_writes(process, out, count):
+    """Block until `count` writes are done or the run ends; fail after WAIT_S."""
+    deadline = time.monotonic() + WAIT_S
+    while _writes(out) < count and process.poll() is None:
+        assert time.monotonic() < deadline, f"no progress to {count} writes in {WAIT_S} s"
+        time.sleep(0.001)
 
 
 def _check_whole(out):
@@ -44,16 +65,17 @@ def test_kill_at_random_points_then_resume(tiny_bundle, tmp_path):
                "--overlay", "--mask", "--bundle", str(tiny_bundle), "--resume", "-q", "--threads", "1"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     rng = random.Random(15)
-    finished_runs = 0
+    runs_ended_before_kill = 0
     for _ in range(KILLS):
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        time.sleep(rng.uniform(0.2, 2.5))
+        _wait_for_writes(process, out, _writes(out) + rng.randint(0, 8))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
         else:
-            finished_runs += 1
+            runs_ended_before_kill += 1
         process.wait()
         _check_whole(out)
+    assert runs_ended_before_kill == 0  # every kill landed mid-run
     final = subprocess.run(command, capture_output=True, text=True, env=env)
     assert final.returncode == 0, final.stderr
     _check_whole(out)
@@ -67,4 +89,3 @@ def test_kill_at_random_points_then_resume(tiny_bundle, tmp_path):
     index_keys = {json.loads(line)["key"] for line in (out / STATE_DIR / INDEX_NAME).read_text().splitlines()
                   if line.strip().startswith("{") and line.strip().endswith("}")}
     assert index_keys == {str(p) for p in folder.rglob("*.png")}
-    assert finished_runs < KILLS  # the kills did land mid-run

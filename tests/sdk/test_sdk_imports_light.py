@@ -4,15 +4,13 @@ import subprocess
 import sys
 
 PROBE = """
-import json, sys, time
-start = time.perf_counter()
+import json, sys
 import artifactsdk
 detector = artifactsdk.Detector.load({bundle!r})
-loaded = time.perf_counter() - start
 import numpy as np
 result = detector.detect(np.full((64, 64, 3), 128, np.uint8))
 print(json.dumps({{"heavy": sorted(m for m in ("torch", "onnx", "tensorrt") if m in sys.modules),
-                  "seconds": loaded, "backends": [b.name for b in detector.backends.values()]}}))
+                  "backends": [b.name for b in detector.backends.values()]}}))
 """
 
 
@@ -35,10 +33,10 @@ def test_detector_on_onnxruntime_imports_neither_torch_nor_onnx(tiny_bundle):
     assert set(report["backends"]) == {"ort-cpu"}
 
 
-def test_default_bundle_loads_fast_without_torch():
+def test_default_bundle_loads_without_torch():
+    """Its load time is measured by benchmarks/bundle_load.py, not asserted here."""
     report = _probe("default")
     assert report["heavy"] == []
-    assert report["seconds"] < 1.0, report
 
 
 def test_with_tensorrt_importable_the_onnx_bundle_loads_without_torch_and_says_why(tmp_path):
