@@ -129,7 +129,8 @@ def measure(folder: Path, workdir: Path, batch_size: int, workers: int, streams:
         results[name] = {"processed": processed, "loop_seconds": summary["seconds"], "wall_seconds": wall,
                          "model_ms_per_image": model_ms, "peak_rss_mb": sampler.main_mb,
                          "ray_worker_peak_rss_mb": sorted(sampler.workers_mb.values()) or None,
-                         "ray_init_seconds": summary.get("init_seconds"), "streams": model_streams}
+                         "ray_list_seconds": summary.get("list_seconds"), "ray_init_seconds": summary.get("init_seconds"),
+                         "streams": model_streams}
     for entry in results.values():
         if isinstance(entry, dict):
             entry["images_per_second"] = entry["processed"] / entry["loop_seconds"]

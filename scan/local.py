@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from artifactsdk.image_files import collect_inputs
 from artifactsdk.progress import Progress
 from artifactsdk.scan.pipeline import Item, MediaWriter, Scanner
 from artifactsdk.scan.results import ROWS_PER_PART, ResultsWriter, done_keys
+from artifactsdk.scan.sources import source_name
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,6 @@ class ScanSummary:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "seconds": round(self.seconds, 3), "images_per_second": self.images_per_second}
-
-
-def source_name(path: Path) -> str:
-    """How a local file is named in the results: its absolute path (Ray Data's spelling too)."""
-    return os.path.abspath(path)
 
 
 def _reader(path: Path):

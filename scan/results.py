@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pyarrow.dataset as ds
+import pyarrow.fs as fs
 import pyarrow.parquet as pq
 
 from artifactsdk.errors import InvalidInputError
@@ -23,29 +24,44 @@ from artifactsdk.scan.rows import KEY, SCHEMA, to_table
 ROWS_PER_PART = 256  # also how many images a killed scan may have to redo
 
 
+def is_uri(out: str | Path) -> bool:
+    return "://" in str(out)
+
+
+def _parts(out: str | Path) -> tuple[fs.FileSystem, list[str]]:
+    """The results folder's file system and its complete part files; `out` is a local
+    folder or (written by the Ray engine) a URI such as s3://bucket/results."""
+    filesystem, root = (fs.FileSystem.from_uri(str(out)) if is_uri(out)
+                        else (fs.LocalFileSystem(), os.path.abspath(out)))
+    found = filesystem.get_file_info(fs.FileSelector(root, allow_not_found=True))
+    return filesystem, sorted(info.path for info in found if info.type == fs.FileType.File
+                              and info.base_name.endswith(".parquet") and not info.base_name.startswith((".", "_")))
+
+
 def part_files(out: Path) -> list[Path]:
-    return sorted(p for p in out.glob("*.parquet") if not p.name.startswith((".", "_")))
+    return [Path(path) for path in _parts(out)[1]]
 
 
-def done_keys(out: Path) -> set[tuple[str, str]]:
+def done_keys(out: str | Path) -> set[tuple[str, str]]:
     """(source, content_hash) of every image that has a row in `out` (errors included)."""
-    files = part_files(out)
+    filesystem, files = _parts(out)
     if not files:
         return set()
-    table = ds.dataset([str(f) for f in files], format="parquet").to_table(columns=list(KEY))
+    table = ds.dataset(files, filesystem=filesystem, format="parquet").to_table(columns=list(KEY))
     return set(zip(*(table.column(name).to_pylist() for name in KEY)))
 
 
-def read_results(out: Path):
+def read_results(out: str | Path):
     """Every row of the results folder as one pyarrow Table of SCHEMA."""
-    return ds.dataset([str(f) for f in part_files(out)], schema=SCHEMA, format="parquet").to_table()
+    filesystem, files = _parts(out)
+    return ds.dataset(files, filesystem=filesystem, schema=SCHEMA, format="parquet").to_table()
 
 
-def check_results_folder(out: Path, resume: bool) -> None:
+def check_results_folder(out: str | Path, resume: bool) -> None:
     """Refuse to mix a new scan into existing results unless resuming, and a file as folder."""
-    if out.exists() and not out.is_dir():
+    if not is_uri(out) and Path(out).exists() and not Path(out).is_dir():
         raise InvalidInputError(f"--out {out} is a file; the results are a folder of Parquet files.")
-    if part_files(out) and not resume:
+    if _parts(out)[1] and not resume:
         raise InvalidInputError(f"{out} already holds scan results; pass --resume to add only the images "
                                 "not in them, or choose another folder.")
 

@@ -23,10 +23,11 @@ ENGINES = ("local", "ray")
 
 @click.command("scan")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Results folder (Parquet part files, masks/ and overlays/).")
+@click.option("--out", required=True,
+              help="Results folder (Parquet part files, masks/ and overlays/); with --engine ray also a URI "
+                   "(s3://bucket/results).")
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True)
-@click.option("--recursive", "-r", is_flag=True, help="Search folders recursively (Ray always does).")
+@click.option("--recursive", "-r", is_flag=True, help="Search folders (and URI prefixes) recursively.")
 @click.option("--resume", is_flag=True, help="Skip images already in --out (same path and content hash).")
 @click.option("--mask", is_flag=True, help="Write masks/<hash>.png (white = artifact).")
 @click.option("--overlay", is_flag=True, help="Write overlays/<hash>.png (magenta artifacts).")
@@ -51,8 +52,8 @@ ENGINES = ("local", "ray")
 @click.option("--address", help="Ray: an existing cluster ('auto', 'ray://host:10001'); default: local Ray.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
               help="Ray: actors, each holding one Detector.")
-@click.option("--ray-batch-size", type=click.IntRange(min=1), default=64, show_default=True,
-              help="Ray: images per map_batches call.")
+@click.option("--ray-batch-size", type=click.IntRange(min=1), default=128, show_default=True,
+              help="Ray: images per map_batches call (1000 images here: 32.5 s at 128, 33.6 at 64).")
 @click.option("--cpus-per-actor", type=click.FloatRange(min=0.1), default=1.0, show_default=True)
 @click.option("--gpus-per-actor", type=click.FloatRange(min=0), default=0.0, show_default=True)
 @click.option("--rows-per-part", type=click.IntRange(min=1), default=ROWS_PER_PART, show_default=True,
@@ -63,8 +64,11 @@ def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, worke
     """Scan images (files, folders; URIs with --engine ray) into a Parquet results folder."""
     from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.scan.ray_engine import RayOptions
-    from artifactsdk.scan.results import check_results_folder, done_keys
+    from artifactsdk.scan.results import check_results_folder, done_keys, is_uri
 
+    if is_uri(out) and engine != "ray":
+        raise click.UsageError(f"--out {out} is a URI: only --engine ray writes to one; the local engine writes "
+                               "a local folder.")
     try:
         check_results_folder(out, resume)
         options = {"bundle": bundle, "backend": backend, "precision": precision, "mode": mode,
@@ -76,10 +80,10 @@ def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, worke
                 raise click.UsageError("--mask / --overlay are written by the local engine only.")
             ray_options = RayOptions(address, concurrency, ray_batch_size, cpus_per_actor, gpus_per_actor, threads)
             skip = frozenset(done_keys(out)) if resume else frozenset()
-            _run_ray(paths, out, options, ray_options, workers, batch_size, streams, skip, quiet)
+            _run_ray(paths, out, options, ray_options, recursive, workers, batch_size, streams, skip, quiet)
         else:
             workers, streams = workers or max(1, cores // 2), streams or cores
-            _run_local(paths, out, options, threads, recursive, workers, batch_size, streams, resume, mask,
+            _run_local(paths, Path(out), options, threads, recursive, workers, batch_size, streams, resume, mask,
                        overlay, rows_per_part, quiet)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -104,13 +108,11 @@ def _run_local(paths, out, options, threads, recursive, workers, batch_size, str
         sys.exit(1)
 
 
-def _run_ray(paths, out, options, ray_options, workers, batch_size, streams, skip, quiet) -> None:
-    from artifactsdk.scan.local import source_name
+def _run_ray(paths, out, options, ray_options, recursive, workers, batch_size, streams, skip, quiet) -> None:
     from artifactsdk.scan.ray_engine import scan_ray
 
-    sources = [p if "://" in p else source_name(Path(p)) for p in paths]
-    seconds = scan_ray(sources, str(out), options, ray_options, workers=workers, batch_size=batch_size,
-                       streams=streams, skip=skip)
+    seconds = scan_ray(list(paths), out, options, ray_options, recursive=recursive, workers=workers,
+                       batch_size=batch_size, streams=streams, skip=skip)
     if not quiet:
         click.echo(json.dumps({"engine": "ray", "concurrency": ray_options.concurrency, "already_in_results": len(skip),
                                **{key: round(value, 3) for key, value in seconds.items()}}), err=True)

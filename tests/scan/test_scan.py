@@ -85,18 +85,29 @@ def test_killed_scan_resumes_to_exactly_one_row_per_image(tmp_path):
     assert all(row["error"] is None for row in rows)
 
 
+def test_only_the_ray_engine_writes_to_a_uri(folder, tmp_path):
+    result = _scan(folder, "--out", (tmp_path / "out").as_uri())
+    assert result.exit_code == 2 and "only --engine ray writes to one" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.slow
 def test_ray_local_mode_writes_the_local_engines_rows(folder, tiny_bundle, tmp_path):
     import ray
 
     local, on_ray = tmp_path / "local", tmp_path / "ray"
     assert _scan(folder, "--out", local, "--bundle", tiny_bundle).exit_code == 0
+    ray_scan = [folder, "--out", on_ray.as_uri(), "--bundle", tiny_bundle, "--engine", "ray", "--concurrency", "1",
+                "--ray-batch-size", "4"]  # a URI --out, as on a cluster (file:// for s3://)
     try:
-        result = _scan(folder, "--out", on_ray, "--bundle", tiny_bundle, "--engine", "ray", "--concurrency", "1",
-                       "--ray-batch-size", "4")
+        result = _scan(*ray_scan)
+        assert result.exit_code == 0, result.output
+        assert _scan(*ray_scan).exit_code != 0  # existing results need --resume
+        resumed = _scan(*ray_scan, "--resume")
     finally:
         ray.shutdown()
-    assert result.exit_code == 0, result.output
+    assert resumed.exit_code == 0, resumed.output
+    assert len(part_files(on_ray)) and len(read_results(on_ray)) == 13  # the resume added no row
     import pyarrow.parquet as pq
 
     assert all(pq.read_schema(part).equals(SCHEMA) for part in part_files(on_ray))
