@@ -55,8 +55,9 @@ class ScanActor:
         return to_table(list(self.scanner.rows(items)))
 
 
-def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOptions, *, recursive: bool = False,
-             workers: int = 1, batch_size: int = 1, streams: int = 1, skip: frozenset = frozenset()) -> dict[str, float]:
+def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOptions, *,
+             recursive: bool = False, workers: int = 1, batch_size: int = 1, streams: int = 1,
+             skip: frozenset = frozenset()) -> dict[str, float]:
     """Run the scan of `paths` (files, folders or URIs) into `out`; returns the seconds
     spent listing the files, joining / starting Ray and running the job."""
     import ray
@@ -70,13 +71,15 @@ def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOpt
     _check_room(options, ray.cluster_resources().get("CPU", 0.0))
     threads = options.threads or max(1, int(options.cpus_per_actor))
     rows = ray.data.from_items(sources.rows).map_batches(
-        ScanActor, batch_size=options.batch_size, batch_format="numpy", compute=ActorPoolStrategy(size=options.concurrency),
+        ScanActor, batch_size=options.batch_size, batch_format="numpy",
+        compute=ActorPoolStrategy(size=options.concurrency),
         num_cpus=options.cpus_per_actor, num_gpus=options.gpus_per_actor or None,
         fn_constructor_kwargs={"detector_options": {"threads": threads, **detector_options},
                                "filesystems": sources.filesystems, "workers": workers, "batch_size": batch_size,
                                "skip": skip, "streams": streams})
     started_job = time.perf_counter()
-    rows.write_parquet(out, ray_remote_args={"num_cpus": WRITE_TASK_CPUS})  # runs the job: actors start, load their Detector, scan, write
+    # this runs the job: the actors start, load their Detector, read, scan; the rows are written
+    rows.write_parquet(out, ray_remote_args={"num_cpus": WRITE_TASK_CPUS})
     return {"list_seconds": listed - started, "init_seconds": init_seconds,
             "seconds": time.perf_counter() - started_job}
 

@@ -1,10 +1,11 @@
-"""The Ray engine's inputs: local paths or URIs (s3://, gs://, file://: any file system
-pyarrow opens), listed once on the driver and read by the actors that scan them.
+"""How the scan names its inputs, and how the Ray engine lists and reads them: local
+paths or URIs (s3://, gs://, file://: any file system pyarrow opens), listed once on the
+driver and read by the actors that scan them.
 
-Reading in the actor, next to its decoder, instead of in Ray Data read tasks that pass
-every file's bytes through the object store: on 2 vCPUs those tasks took 27 % of the
-local scan's speed, and reading where the image is decoded gets most of it back
-(BENCHMARKS.md). Every actor must reach the files: a shared file system or object storage.
+The actors read the files next to their decoders: with Ray Data read tasks passing every
+file's bytes through the object store, one actor ran 27 % below the local scan on 2
+vCPUs; reading in the actor brought that to 11-12 % (BENCHMARKS.md). Every actor must
+reach the files: a shared file system or object storage.
 """
 
 from __future__ import annotations
