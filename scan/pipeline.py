@@ -115,7 +115,8 @@ class Scanner:
             yield pending.popleft().result()
 
     def _prepare(self, item: Item):
-        """_Ready, an error row, or None for an image already in the results."""
+        """_Ready, an error row, or None for an image already in the results (a file that
+        could not be read is keyed by its source and no hash: its error row is written once)."""
         digest = size = None
         try:
             data = item.read()
@@ -124,6 +125,8 @@ class Scanner:
                 return None
             return _Ready(item.source, digest, size, self.detector.prepare(data, name=item.source))
         except Exception as exc:  # one bad file must not stop the scan: it becomes an error row
+            if digest is None and (item.source, None) in self.skip:
+                return None
             return error_row(item.source, digest, size, DetectionFailure.of(item.source, exc))
 
     def _detect(self, batch: list[_Ready]) -> list[tuple[_Ready, Detection | DetectionFailure]]:
