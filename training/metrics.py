@@ -13,7 +13,7 @@ metric is computed; the runtime (`artifactsdk`) never imports this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -116,8 +116,7 @@ class SegmenterMetrics:
     threshold: float
 
     def to_dict(self) -> dict:
-        return {"iou": self.iou, "f1": self.f1, "auroc": self.auroc, "clean_fp_area": self.clean_fp_area,
-                "images": self.images, "clean_images": self.clean_images, "threshold": self.threshold}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -129,8 +128,7 @@ class ClassMetrics:
     threshold: float
 
     def to_dict(self) -> dict:
-        return {"f1": self.f1, "ap": self.ap, "auroc": self.auroc, "support": self.support,
-                "threshold": self.threshold}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -142,8 +140,7 @@ class ClassifierMetrics:
     images: int
 
     def to_dict(self) -> dict:
-        return {"macro_f1": self.macro_f1, "map": self.map, "auroc": self.auroc,
-                "per_class": {key: m.to_dict() for key, m in self.per_class.items()}, "images": self.images}
+        return asdict(self)
 
 
 def classifier_metrics(class_keys: list[str], targets: np.ndarray, probabilities: np.ndarray,
