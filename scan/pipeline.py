@@ -47,12 +47,8 @@ class MediaWriter:
         return {kind: f"{kind}s/{digest[:32]}.png" for kind in self.kinds}
 
     def write(self, detection, names: dict[str, str]) -> None:
-        from PIL import Image
-
         for kind, name in names.items():
-            image = (Image.fromarray(detection.binary_mask().astype("uint8") * 255) if kind == "mask"
-                     else detection.overlay())
-            image.save(self.out / name)
+            (detection.mask_image() if kind == "mask" else detection.overlay()).save(self.out / name)
 
 
 class Scanner:

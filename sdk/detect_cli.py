@@ -52,10 +52,7 @@ def image_suffixes(overlay: bool, mask: bool) -> tuple[str, ...]:
 
 def image_writers(detection, suffixes: tuple[str, ...]) -> dict:
     """suffix -> a function writing that PNG to an open file."""
-    from PIL import Image
-
-    draw = {OVERLAY_SUFFIX: detection.overlay,
-            MASK_SUFFIX: lambda: Image.fromarray(detection.binary_mask().astype("uint8") * 255)}
+    draw = {OVERLAY_SUFFIX: detection.overlay, MASK_SUFFIX: detection.mask_image}
     return {suffix: lambda fh, suffix=suffix: draw[suffix]().save(fh, format="PNG") for suffix in suffixes}
 
 

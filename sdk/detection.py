@@ -76,6 +76,12 @@ class Detection:
         """Share of the image marked as artifact (pixels over `pixel_threshold`; 0 if not segmented)."""
         return float(self.binary_mask().mean())
 
+    def mask_image(self):
+        """The binary mask as a black-and-white PIL image (white = artifact), at `size`."""
+        from PIL import Image
+
+        return Image.fromarray(self.binary_mask().astype("uint8") * 255)
+
     def overlay(self, image=None, alpha: float = 0.55):
         """PAL-style view: artifact pixels tinted magenta, regions outlined (a PIL image)."""
         from artifactsdk.render import overlay
