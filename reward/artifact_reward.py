@@ -14,8 +14,9 @@ import math
 
 import numpy as np
 
+from artifactsdk.detection import DetectionFailure
 from artifactsdk.detector import Detector
-from artifactsdk.errors import ArtifactSDKError, InvalidInputError
+from artifactsdk.errors import InvalidInputError
 from artifactsdk.reward.images import split_batch
 from artifactsdk.taxonomy import BY_KEY
 
@@ -60,18 +61,13 @@ class ArtifactReward:
         "labels" (tuple of class keys per image), "detections" (Detection or None per
         image) and "errors" (index, error, error_type per image that could not be read).
         """
-        items = split_batch(images)
-        decoded, errors = [], []
-        for index, item in enumerate(items):
-            try:
-                decoded.append((index, self.detector.decode(item)))
-            except ArtifactSDKError as exc:
-                errors.append({"index": index, "error": str(exc), "error_type": type(exc).__name__})
-                log.warning("image %d of the batch is skipped: %s", index, exc)
-        detections = [None] * len(items)
-        found = self.detector.detect_batch([image for _, image in decoded], batch_size=self.batch_size)
-        for (index, _), detection in zip(decoded, found):
-            detections[index] = detection
+        detections, errors = [], []
+        for index, outcome in enumerate(self.detector.detect_batch(split_batch(images), self.batch_size)):
+            if isinstance(outcome, DetectionFailure):  # unreadable, or its inference failed
+                errors.append({"index": index, "error": outcome.error, "error_type": outcome.error_type})
+                log.warning("image %d of the batch is skipped: %s", index, outcome.error)
+                outcome = None
+            detections.append(outcome)
         return self._rewards(detections), self._info(detections, errors)
 
     def reward_of(self, detection) -> float:
