@@ -16,7 +16,7 @@ import click
 @click.option("--page-size", type=click.IntRange(min=1), default=None, help="Cards per page. [default: 60]")
 def report(results, out, embed_limit, page_size) -> None:
     """Write an HTML report of RESULTS: a `detect --out` folder, `detect --jsonl` (or --json)
-    output, or a `scan` Parquet file. Opens offline, from disk."""
+    output, a `scan --out` folder or one of its Parquet files. Opens offline, from disk."""
     from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.report.build import EMBED_LIMIT, PAGE_SIZE, build_report
     from artifactsdk.report.results import load_items

@@ -4,8 +4,8 @@ Three inputs are read:
 - a `detect --out` folder: `<name>.json` per image (Detection.to_dict() + source), with
   `<name>.overlay.png` and `<name>.mask.png` beside it when detect wrote them;
 - `detect --jsonl` output (one record per line) or `detect --json` output (one array);
-- a `scan` Parquet file (read with pyarrow, `pip install 'artifactsdk[report]'`), one row per
-  image. Only `source` is required; the columns read when present are `artifact_score`,
+- a `scan --out` folder of Parquet part files, or one Parquet file (read with pyarrow,
+  `pip install 'artifactsdk[report]'`), one row per image. Only `source` is required; the columns read when present are `artifact_score`,
   `is_artifact`, `labels` (list of class keys), `scores` (map or struct of class key ->
   probability), `regions` (list of structs with the fields of Region.to_dict()), `size`
   ([width, height]), `error`, `overlay` and `mask` (image paths). `scores`, `labels` and
@@ -141,22 +141,27 @@ def _from_json_lines(path: Path) -> list[Item]:
 
 
 def _from_parquet(path: Path) -> list[Item]:
+    """Rows of one Parquet file, or of a `scan --out` folder's part files."""
     try:
         import pyarrow.parquet as pq
+
+        from artifactsdk.scan.results import read_results
     except ModuleNotFoundError as exc:
         raise MissingDependencyError("reading a Parquet file needs pyarrow: pip install 'artifactsdk[report]'") from exc
     try:
-        rows = pq.read_table(path).to_pylist()
+        rows = (read_results(path) if path.is_dir() else pq.read_table(path)).to_pylist()
     except Exception as exc:  # pyarrow raises its own error types for a bad file
         raise InvalidInputError(f"{path}: not a readable Parquet file ({exc})") from exc
-    return [to_item(row, path.parent, f"{path} row {n}") for n, row in enumerate(rows, 1)]
+    base = path if path.is_dir() else path.parent
+    return [to_item(row, base, f"{path} row {n}") for n, row in enumerate(rows, 1)]
 
 
 def load_items(path: str | Path) -> list[Item]:
-    """The items of a detect --out folder, a .jsonl / .json file or a .parquet file."""
+    """The items of a detect --out folder, a scan --out folder, a .jsonl / .json file or a
+    .parquet file."""
     path = Path(path)
     if path.is_dir():
-        items = _from_folder(path)
+        items = _from_parquet(path) if any(path.glob("*.parquet")) else _from_folder(path)
     elif not path.is_file():
         raise InvalidInputError(f"{path}: no such file or folder (expected a detect --out folder, "
                                 "a .jsonl file or a .parquet file).")

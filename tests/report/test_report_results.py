@@ -42,6 +42,24 @@ def test_detect_failure_records_become_failed_items(tmp_path):
     assert item.error == "x.png: the file is empty" and item.source == "x.png"
 
 
+def test_a_scan_out_folder_reads_all_its_parts_with_its_overlays(sample_images, detect_out, tmp_path):
+    pytest.importorskip("pyarrow")
+    from click.testing import CliRunner
+
+    from artifactsdk.cli import main
+
+    out = tmp_path / "scan"
+    result = CliRunner().invoke(main, ["scan", str(sample_images), "--out", str(out), "--overlay", "--mask",
+                                       "--rows-per-part", "3", "--quiet"])
+    assert result.exit_code == 0, result.output
+    items = {item.source: item for item in load_items(out)}
+    detected = {item.source: item for item in load_items(detect_out)}
+    assert len(items) == len(detected) == 8  # three part files, every row
+    for source, item in items.items():
+        assert item.error is None and item.image.is_file() and item.mask.is_file()
+        assert item.artifact_score == detected[source].artifact_score and item.labels == detected[source].labels
+
+
 def test_parquet_with_map_struct_and_json_string_columns(detect_jsonl, tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
