@@ -93,6 +93,13 @@ class Bundle:
         except KeyError:
             raise BundleError(f"bundle {self.root} has no {role}; it has {', '.join(self.roles)}") from None
 
+    def source_config(self, role: str) -> dict:
+        """The checkpoint config the bundle recorded for `role` ({} when absent): which classes
+        were trained, how the segmenter scores an image."""
+        if role not in self.roles:
+            return {}
+        return self.model(role).get("source", {}).get("config") or {}
+
     def formats(self, role: str) -> set[str]:
         return {entry["format"] for entry in self.model(role)["files"].values()}
 

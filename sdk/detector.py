@@ -30,13 +30,6 @@ log = logging.getLogger(__name__)
 MODES = ("full", "cascade")
 
 
-def _source_config(bundle: Bundle, role: str) -> dict:
-    """The checkpoint config the bundle recorded for `role` ({} when absent)."""
-    if role not in bundle.roles:
-        return {}
-    return bundle.model(role).get("source", {}).get("config") or {}
-
-
 def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000.0
 
@@ -105,8 +98,8 @@ class Detector:
         self._reduce_to = max(max(spec.height, spec.width) for spec in self._specs.values()) if reduced_decode else None
         self._labels = bundle.model("classifier").get("labels", []) if "classifier" in backends else []
         # What the models' trainer recorded: which classes were trained, how the segmenter scores an image.
-        self._trained = tuple(_source_config(bundle, "classifier").get("trained_classes") or ())
-        self._image_score = _source_config(bundle, "segmenter").get("image_score")
+        self._trained = tuple(bundle.source_config("classifier").get("trained_classes") or ())
+        self._image_score = bundle.source_config("segmenter").get("image_score")
 
     @classmethod
     def load(cls, bundle: str | Path | Bundle = "default", backend: str = "auto", precision: str = "auto",

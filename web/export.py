@@ -30,9 +30,6 @@ CONFIG_NAME = "detector.json"
 
 def detector_config(bundle: Bundle, files: dict[str, dict[str, str]], wasm_precision: str) -> dict:
     """What the JavaScript module needs to repeat `Detector` on this bundle (full mode)."""
-    def source_config(role: str) -> dict:
-        return (bundle.model(role).get("source", {}).get("config") or {}) if role in bundle.roles else {}
-
     models = {}
     for role in bundle.roles:
         model = bundle.model(role)
@@ -46,8 +43,8 @@ def detector_config(bundle: Bundle, files: dict[str, dict[str, str]], wasm_preci
         "models": models,
         "thresholds": {**DEFAULT_THRESHOLDS, **bundle.thresholds()},
         "labels": bundle.model("classifier").get("labels", []) if "classifier" in bundle.roles else [],
-        "trained_classes": list(source_config("classifier").get("trained_classes") or []),
-        "image_score": source_config("segmenter").get("image_score") or DEFAULT_IMAGE_SCORE,
+        "trained_classes": list(bundle.source_config("classifier").get("trained_classes") or []),
+        "image_score": bundle.source_config("segmenter").get("image_score") or DEFAULT_IMAGE_SCORE,
         "min_region_fraction": MIN_REGION_FRACTION,
         "caption_places": {"grid": [list(row) for row in CAPTION_PLACES], "whole": WHOLE_IMAGE_PLACE},
         "image": {"max_side": DEFAULT_MAX_SIDE, "min_side": MIN_SIDE},
