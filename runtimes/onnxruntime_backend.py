@@ -11,11 +11,11 @@ TensorrtExecutionProvider: `trt_fp16_enable`, `trt_int8_enable`,
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
 
+from artifactsdk.cache import cache_root
 from artifactsdk.errors import BackendUnavailableError, BundleError
 from artifactsdk.runtimes.base import Backend, ModelFile, TensorMeta
 from artifactsdk.runtimes.ort_session import CPU, open_session
@@ -35,10 +35,8 @@ def available_providers() -> list[str]:
 
 
 def default_engine_cache_dir() -> Path:
-    """Where the TensorRT provider keeps the engines it builds (ARTIFACTSDK_CACHE overrides)."""
-    root = os.environ.get("ARTIFACTSDK_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "artifactsdk")
-    return Path(root) / "ort-tensorrt"
+    """Where the TensorRT provider keeps the engines it builds."""
+    return cache_root() / "ort-tensorrt"
 
 
 def cuda_options(device_id: int = 0) -> dict:

@@ -14,6 +14,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from artifactsdk.cache import cache_root
 from artifactsdk.errors import ExportError
 
 ORT_WEB_VERSION = "1.30.0"
@@ -23,10 +24,6 @@ BUILDS = {
     "wasm": ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"),
     "webgpu": ("ort.webgpu.min.mjs", "ort-wasm-simd-threaded.asyncify.mjs", "ort-wasm-simd-threaded.asyncify.wasm"),
 }
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("ARTIFACTSDK_CACHE") or Path.home() / ".cache" / "artifactsdk")
 
 
 def ort_web_dist(version: str = ORT_WEB_VERSION, source: Path | None = None) -> Path:

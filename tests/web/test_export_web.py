@@ -62,7 +62,8 @@ def test_server_sets_cross_origin_isolation(site):
 
 
 def test_ort_from_a_local_package_checks_its_version(web_out, tmp_path):
-    from artifactsdk.web.ort_package import cache_root, ort_web_dist
+    from artifactsdk.cache import cache_root
+    from artifactsdk.web.ort_package import ort_web_dist
 
     cached = cache_root() / f"onnxruntime-web-{ORT_WEB_VERSION}" / "package"
     assert ort_web_dist(source=cached) == cached
