@@ -16,6 +16,7 @@ from pathlib import Path
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.report import pictures
 from artifactsdk.report.results import Item
+from artifactsdk.result_folder import OVERLAY_SUFFIX
 
 EMBED_LIMIT = 200  # images up to which every picture is embedded in the page
 PAGE_SIZE = 60  # cards per page of the grid
@@ -54,7 +55,7 @@ def _entry(item: Item, index: int, embed: bool, report_dir: Path, files_dir: Pat
     if picture is None:
         entry["note"] = f"{item.image}: the picture could not be read"
         return entry
-    entry["shows_overlay"] = item.image is not None and item.image.name.endswith(".overlay.png")
+    entry["shows_overlay"] = item.image is not None and item.image.name.endswith(OVERLAY_SUFFIX)
     thumb = pictures.thumbnail(picture)
     if embed:
         entry["thumb"] = pictures.data_uri(thumb, "JPEG")

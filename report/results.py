@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from artifactsdk.errors import InvalidInputError, MissingDependencyError
+from artifactsdk.postprocess import DEFAULT_THRESHOLDS
+from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME
 
-SUMMARY_NAME = "summary.json"  # written by detect --out beside the records
-DECISION = 0.5  # artifact_score at which an image counts as flagged when a record lacks is_artifact
 
 
 @dataclass
@@ -83,7 +83,7 @@ def to_item(record: dict, base: Path, where: str) -> Item:
         score = None if score is None else float(score)
         flagged = record.get("is_artifact")
         item = Item(source=str(source), artifact_score=score,
-                    is_artifact=bool(flagged) if flagged is not None else (score or 0.0) >= DECISION,
+                    is_artifact=bool(flagged) if flagged is not None else (score or 0.0) >= DEFAULT_THRESHOLDS["decision"],
                     labels=[str(label) for label in _decoded(record.get("labels"), list, "labels")],
                     scores={str(k): float(v) for k, v in _decoded(record.get("scores"), dict, "scores").items()
                             if v is not None},
@@ -110,7 +110,7 @@ def _from_folder(folder: Path) -> list[Item]:
         if not isinstance(record, dict):
             items.append(Item(source=str(path), error=f"{path}: expected one JSON object"))
             continue
-        overlay, mask = stem.with_name(stem.name + ".overlay.png"), stem.with_name(stem.name + ".mask.png")
+        overlay, mask = stem.with_name(stem.name + OVERLAY_SUFFIX), stem.with_name(stem.name + MASK_SUFFIX)
         record.setdefault("overlay", str(overlay) if overlay.is_file() else None)
         record.setdefault("mask", str(mask) if mask.is_file() else None)
         items.append(to_item(record, folder, str(path)))

@@ -28,10 +28,9 @@ from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.limits import max_threads, unit_interval
 from artifactsdk.option_settings import BundleArgument
 from artifactsdk.progress import Progress
-from artifactsdk.result_folder import ResultFolder
+from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, ResultFolder
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 
-OVERLAY_SUFFIX, MASK_SUFFIX = ".overlay.png", ".mask.png"
 
 
 class UnitFloat(click.ParamType):

@@ -29,6 +29,7 @@ STATE_DIR = ".artifactsdk"
 INDEX_NAME = "detect-index.jsonl"
 SUMMARY_NAME = "summary.json"
 JSON_SUFFIX = ".json"
+OVERLAY_SUFFIX, MASK_SUFFIX = ".overlay.png", ".mask.png"  # beside <name>.json with --overlay / --mask
 MODES = ("new", "resume", "overwrite")
 
 
