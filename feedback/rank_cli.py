@@ -14,6 +14,7 @@ import click
 
 from artifactsdk.image_files import collect_inputs, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
+from artifactsdk.option_settings import BundleArgument
 from artifactsdk.progress import Progress
 
 
@@ -27,7 +28,8 @@ from artifactsdk.progress import Progress
 @click.option("--copy-to", type=click.Path(file_okay=False, path_type=Path),
               help="Copy the kept images here as RANK-NAME (001-name.png ...).")
 @click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
-@click.option("--bundle", default="default", show_default=True, help="'default' or a bundle directory.")
+@click.option("--bundle", type=BundleArgument(), default="default", show_default=True,
+              help="'default' or a bundle directory.")
 @click.option("--backend", default="auto", show_default=True, help="As in `artifactsdk detect`.")
 @click.option("--precision", default="auto", show_default=True, help="As in `artifactsdk detect`.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
