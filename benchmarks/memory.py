@@ -12,7 +12,6 @@ import resource
 import sys
 from dataclasses import asdict, dataclass
 
-_STATUS = "/proc/self/status"
 _CLEAR_REFS = "/proc/self/clear_refs"
 
 
@@ -35,9 +34,10 @@ def reset_peak() -> bool:
         return False
 
 
-def _status_kib(field: str) -> int | None:
+def status_kib(field: str, pid: int | str = "self") -> int | None:
+    """A kB field of /proc/<pid>/status (VmHWM: peak RSS), or None where it cannot be read."""
     try:
-        with open(_STATUS, encoding="ascii") as fh:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
@@ -48,7 +48,7 @@ def _status_kib(field: str) -> int | None:
 
 def peak_memory(was_reset: bool) -> PeakMemory:
     """The peak RSS since the last successful `reset_peak()` (or since start)."""
-    hwm_kib = _status_kib("VmHWM")
+    hwm_kib = status_kib("VmHWM")
     if was_reset and hwm_kib is not None:
         return PeakMemory(peak_rss_mb=hwm_kib / 1024, scope="configuration")
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

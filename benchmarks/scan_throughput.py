@@ -26,17 +26,13 @@ from pathlib import Path
 import click
 
 from artifactsdk.benchmarks.environment import load_average
+from artifactsdk.benchmarks.memory import status_kib
 
 RAY_WORKER_TAG = "ScanActor"  # Ray names its actor processes after the callable class
 
 
 def _hwm_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            kib = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
-        return kib / 1024
-    except (OSError, StopIteration, ValueError):
-        return 0.0
+    return (status_kib("VmHWM", pid) or 0) / 1024
 
 
 def _processes_titled(tag: str) -> list[int]:
