@@ -23,7 +23,6 @@ ONNX; before tracing it is replaced by its exact matrix form
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 import warnings
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.benchmarks.output import save_json
 from artifactsdk.benchmarks.peers import (MIT_B5, PAL_HEAD, PAL_SWIN_L, TINY_HEAD, TINY_MIT, TINY_SWIN,
                                           pal_upernet_swin, segformer_mit_b5, trace_torchscript)
 from artifactsdk.progress import Progress
@@ -193,8 +193,7 @@ def main(models, size, threads, runs, warmup, calib, evals, ops, max_drop, atol,
         document["results"].append(results[-1].to_dict())
         document["environment"] = bench_environment(threads, ["CPUExecutionProvider"], load_at_start)
         if json_path:
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            json_path.write_text(json.dumps(document, indent=2) + "\n")
+            save_json(document, json_path)
     click.echo(f"load average at start {load_at_start}, at end {load_average()} (other processes slow torch "
                "most: its threads spin-wait)")
     for r in results:

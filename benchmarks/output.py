@@ -8,9 +8,13 @@ from pathlib import Path
 import click
 
 
+def save_json(document: dict, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def print_and_save(document: dict, path: Path | None) -> None:
-    text = json.dumps(document, indent=2)
-    click.echo(text)
+    click.echo(json.dumps(document, indent=2))
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
+        save_json(document, path)

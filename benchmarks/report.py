@@ -3,11 +3,11 @@ and the comparisons the targets and the CI gates are judged on."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from artifactsdk.benchmarks.harness import ConfigResult, Skipped
+from artifactsdk.benchmarks.output import save_json
 from artifactsdk.export.accuracy_gate import GATE_METRIC
 
 SCHEMA_VERSION = 1
@@ -166,7 +166,4 @@ class BenchReport:
 
 
 def write_json(report: BenchReport, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
-    return path
+    return save_json(report.to_dict(), Path(path))

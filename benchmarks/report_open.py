@@ -9,13 +9,13 @@ thumbnail of the first page has been decoded. Target: under 2 s for 500 images.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
 import click
 
 from artifactsdk.benchmarks.environment import load_average
+from artifactsdk.benchmarks.output import save_json
 from artifactsdk.benchmarks.timing import LatencyStats
 
 TARGET_MS = 2000.0
@@ -70,7 +70,7 @@ def main(results, out, runs, screenshot, json_path):
               "html_bytes": page_bytes, "thumbnails_in_first_screen": in_view, "open": stats.to_dict(), "target_ms": TARGET_MS,
               "passed": stats.p50_ms < TARGET_MS, "load_average": [load_at_start, load_average()]}
     if json_path:
-        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        save_json(result, json_path)
     click.echo(f"report of {len(items)} images ({page_bytes / 1e6:.2f} MB HTML, pictures "
                f"{'embedded' if summary['embedded'] else 'linked'}): opens in {stats.p50_ms:.0f} ms median "
                f"(min {stats.min_ms:.0f}, max {stats.max_ms:.0f}, {runs} runs, {in_view} thumbnails in view); target < {TARGET_MS:.0f} ms: "

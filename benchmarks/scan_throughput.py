@@ -27,6 +27,7 @@ import click
 
 from artifactsdk.benchmarks.environment import load_average
 from artifactsdk.benchmarks.memory import status_kib
+from artifactsdk.benchmarks.output import save_json
 
 RAY_WORKER_TAG = "ScanActor"  # Ray names its actor processes after the callable class
 
@@ -176,7 +177,7 @@ def main(folder, batch_size, workers, streams, baseline, json_path):
     results["settings"] = {"folder": str(folder), "batch_size": batch_size, "workers": workers, "streams": streams,
                            "baseline": str(baseline) if baseline else None}
     if json_path:
-        json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        save_json(results, json_path)
     click.echo(markdown(results))
     click.echo(f"load average: start {results['load_average_at_start']}, end {results['load_average_at_end']}")
 

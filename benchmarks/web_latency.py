@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from artifactsdk.benchmarks.environment import load_average
+from artifactsdk.benchmarks.output import save_json
 from artifactsdk.benchmarks.timing import LatencyStats, RunPolicy, measure
 
 DEFAULT_IMAGE = "synth-000007.png"
@@ -130,7 +131,7 @@ def main(bundle, web_dir, image, runs, warmup, threads, json_path):
     if "latency" in browser:
         result["browser_over_python"] = browser["latency"]["p50_ms"] / runtimes["python-ort-int8"]["latency"]["p50_ms"]
     if json_path:
-        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        save_json(result, json_path)
     click.echo(markdown(result))
 
 

@@ -9,7 +9,6 @@ artifact-score difference.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from artifactsdk.benchmarks.output import save_json
 from artifactsdk.image_files import collect_inputs
 
 BATCH = 10  # images per page evaluation
@@ -70,7 +70,7 @@ def main(paths, count, bundle, precision, json_path):
                     rows.append({"image": str(image), **compare(record, mask, detector.detect(web_dir / name))})
     result = {"summary": summarise(rows), "images": rows}
     if json_path:
-        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        save_json(result, json_path)
     s = result["summary"]
     click.echo(f"{s['images']} images: labels agree on {s['same_labels']}, verdict on {s['same_verdict']}, "
                f"captions on {s['same_captions']}; mask IoU on the {s['images_with_masks']} with a mask: "
