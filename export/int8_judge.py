@@ -54,6 +54,20 @@ class ModelScoring:
 
         return label_sets(self.predictor(path), self.config, self.heldout.images)
 
+    def evaluate_and_label(self, path: Path) -> tuple[dict, list[frozenset]]:
+        """`evaluate` and `labels` from one run of the model over the held-out images."""
+        from artifactsdk.export.label_agreement import label_sets
+
+        run, outputs = self.predictor(path), {}
+
+        def predict(image):  # the held-out images are the same objects in both passes
+            if id(image) not in outputs:
+                outputs[id(image)] = run(image)
+            return outputs[id(image)]
+
+        accuracy = _finite(score(self.role, predict, self.config, self.heldout.samples, self.settings.quiet))
+        return accuracy, label_sets(predict, self.config, self.heldout.images)
+
     def passes_gate(self, accuracy: dict) -> bool:
         return gate(self.role, accuracy, self.settings.max_drop, self.heldout.description, len(self.heldout)).passed
 
@@ -93,11 +107,13 @@ class Int8Judge:
         from artifactsdk.export.label_agreement import agreement
         from artifactsdk.export.sensitivity import output_sqnr, run_outputs
 
-        accuracy = self.scoring.evaluate(path)
         measured = {"output_sqnr_db": round(output_sqnr(self.reference, run_outputs(path, self.feeds)), 2)}
         keeps_decisions = True
-        if self.reference_labels is not None:
-            share = agreement(self.reference_labels, self.scoring.labels(path))
+        if self.reference_labels is None:
+            accuracy = self.scoring.evaluate(path)
+        else:
+            accuracy, labels = self.scoring.evaluate_and_label(path)
+            share = agreement(self.reference_labels, labels)
             measured["label_agreement"] = round(share, 4)
             keeps_decisions = share >= self.int8.min_label_agreement
         gate_passed = self.scoring.passes_gate({"fp32": self.fp32_accuracy, "int8": accuracy})
