@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from artifactsdk.bundle import Bundle
 from artifactsdk.errors import BundleError
 from artifactsdk.export.accuracy_gate import score
-from artifactsdk.manifest import verify_bundle, verify_file
 from artifactsdk.preprocess import InputSpec
 
 
@@ -26,31 +26,30 @@ def onnx_precisions(model: dict) -> list[str]:
     return [entry["precision"] for entry in model["files"].values() if entry["format"] == "onnx"]
 
 
-def bundle_predictor(bundle_dir: str | Path, model: dict, precision: str):
+def bundle_predictor(bundle: Bundle, role: str, precision: str):
     """(image -> probabilities, scoring config) of one model's ONNX file at `precision`,
     after verifying that file's hash."""
     from artifactsdk.export.predictors import OnnxPredictor, image_predictor
 
-    role = "segmenter" if model["task"] == "segmentation" else "classifier"
-    entries = [entry for entry in model["files"].values()
-               if entry["format"] == "onnx" and entry["precision"] == precision]
-    if not entries:
+    model = bundle.model(role)
+    found = bundle.find_file(role, "onnx", precision)
+    if found is None:
         raise BundleError(f"the bundle's {role} has no {precision} ONNX file; it has "
                           f"{', '.join(onnx_precisions(model)) or 'none'}.")
-    path = verify_file(bundle_dir, entries[0])
-    predict = image_predictor(role, OnnxPredictor(path), InputSpec.from_manifest(model["input"]), model["outputs"])
+    predict = image_predictor(role, OnnxPredictor(found.path), InputSpec.from_manifest(model["input"]),
+                              model["outputs"])
     return predict, scoring_config(model)
 
 
-def score_bundle(bundle_dir: str | Path, samples, precisions: list[str] | None = None,
+def score_bundle(bundle: Bundle, samples, precisions: list[str] | None = None,
                  quiet: bool = True) -> dict[str, dict[str, dict]]:
-    """role -> precision -> metrics, after verifying every file of the bundle."""
-    manifest = verify_bundle(bundle_dir)
+    """role -> precision -> metrics of an opened bundle (its manifest as opened: a signature
+    checked at opening covers what is scored)."""
     results: dict[str, dict[str, dict]] = {}
-    for role, model in manifest["models"].items():
+    for role in bundle.roles:
         results[role] = {}
-        for precision in precisions or onnx_precisions(model):
-            predict, config = bundle_predictor(bundle_dir, model, precision)
+        for precision in precisions or onnx_precisions(bundle.model(role)):
+            predict, config = bundle_predictor(bundle, role, precision)
             results[role][precision] = score(role, predict, config, samples, quiet)
     return results
 
@@ -58,10 +57,10 @@ def score_bundle(bundle_dir: str | Path, samples, precisions: list[str] | None =
 def evaluate_arguments(bundle_dir: str | Path, precision: str) -> dict:
     """Keyword arguments of `training.evaluate.evaluate` for every model of a bundle at
     `precision`: `artifactsdk eval --bundle DIR --precision P` scores them like checkpoints."""
-    manifest = verify_bundle(bundle_dir)
+    bundle = Bundle.open(bundle_dir)
     arguments = {}
-    for role, model in manifest["models"].items():
-        predict, config = bundle_predictor(bundle_dir, model, precision)
+    for role in bundle.roles:
+        predict, config = bundle_predictor(bundle, role, precision)
         arguments[f"predict_{role}"] = predict
         arguments[f"{role}_config"] = config
     return arguments

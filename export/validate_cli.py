@@ -44,7 +44,7 @@ def validate(bundle, data, eval_synth, eval_seed, keys, quiet):
         size = max(max(m["input"]["height"], m["input"]["width"]) for m in manifest["models"].values())
         samples = (folder_heldout(data, quiet) if data is not None
                    else synthetic_heldout(eval_synth, eval_seed, size, quiet))
-        results = score_bundle(opened.root, samples.samples, quiet=quiet)
+        results = score_bundle(opened, samples.samples, quiet=quiet)
         failed = []
         for role, accuracy in results.items():
             model = manifest["models"][role]

@@ -100,6 +100,7 @@ def test_validate_refuses_a_manifest_that_breaks_the_schema(bundles, tmp_path):
 
 
 def test_eval_scores_a_bundle_like_validate_does(bundles, tmp_path):
+    from artifactsdk.bundle import Bundle
     from artifactsdk.export.bundle_eval import score_bundle
     from artifactsdk.training.datasets import load_samples
     from artifactsdk.training.eval_cli import eval_command
@@ -112,7 +113,7 @@ def test_eval_scores_a_bundle_like_validate_does(bundles, tmp_path):
     result = CliRunner().invoke(eval_command, ["--bundle", str(bundles[0]), "--precision", "int8",
                                                "--data", str(data), "--json", str(report), "--quiet"])
     assert result.exit_code == 0, result.output
-    expected = score_bundle(bundles[0], load_samples(data, True), ["int8"])
+    expected = score_bundle(Bundle.open(bundles[0]), load_samples(data, True), ["int8"])
     assert json.loads(report.read_text()) == json.loads(json.dumps(
         {role: scores["int8"] for role, scores in expected.items()}))
 
