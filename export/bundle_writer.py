@@ -14,7 +14,7 @@ from pathlib import Path
 
 from artifactsdk import __version__
 from artifactsdk.export.onnx_export import TASK_OUTPUTS, spatially_dynamic
-from artifactsdk.manifest import MANIFEST_NAME, file_entry, write_manifest
+from artifactsdk.manifest import MANIFEST_NAME, external_data_locations, file_entry, write_manifest
 from artifactsdk.preprocess import InputSpec
 from artifactsdk.signing import SIGNATURE_NAME
 
@@ -56,44 +56,14 @@ def model_thresholds(config: dict) -> dict[str, float]:
             if isinstance(value, (int, float))}
 
 
-def _graph_tensors(graph):
-    """Every tensor a graph holds: initializers, sparse initializers and its nodes' tensors."""
-    yield from graph.initializer
-    for sparse in graph.sparse_initializer:
-        yield from (sparse.values, sparse.indices)
-    yield from _node_tensors(graph.node)
-
-
-def _node_tensors(nodes):
-    """Attribute tensors of `nodes`, and the tensors of their subgraphs (If / Loop / Scan bodies)."""
-    for node in nodes:
-        for attribute in node.attribute:
-            if attribute.HasField("t"):
-                yield attribute.t
-            yield from attribute.tensors
-            for subgraph in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs):
-                yield from _graph_tensors(subgraph)
-
-
-def external_data_files(onnx_path: str | Path) -> list[str]:
-    """The files an ONNX model keeps tensors in (external data), as '/'-separated paths
-    relative to the model's folder, sorted."""
-    import onnx
-    from onnx.external_data_helper import ExternalDataInfo, uses_external_data
-
-    model = onnx.load(str(onnx_path), load_external_data=False)
-    tensors = [*_graph_tensors(model.graph), *(t for f in model.functions for t in _node_tensors(f.node))]
-    return sorted({Path(ExternalDataInfo(tensor).location).as_posix() for tensor in tensors
-                   if uses_external_data(tensor)})
-
-
 def onnx_file_entry(bundle_dir: Path, name: str, precision: str, opset: int, quantization: dict | None) -> dict:
     """The record of an ONNX file and of the external data files it loads (each hashed)."""
     extra = {"opset": opset}
     if quantization is not None:
         extra["quantization"] = quantization
     folder = Path(name).parent
-    external = [(folder / location).as_posix() for location in external_data_files(Path(bundle_dir) / name)]
+    external = [(folder / location).as_posix()
+                for location in sorted(external_data_locations(Path(bundle_dir) / name))]
     return file_entry(bundle_dir, name, "onnx", precision, external_data=external, **extra)
 
 

@@ -76,6 +76,12 @@ def _read_once(path: str | Path, chunk: int = 1 << 20, scan: bool = False) -> tu
     return digest.hexdigest(), locations
 
 
+def external_data_locations(onnx_path: str | Path) -> set[str]:
+    """The external data files an ONNX model names (relative to its folder), found the way
+    `verify_file` finds them, so what the writer lists and what the verifier expects agree."""
+    return _read_once(onnx_path, scan=True)[1]
+
+
 def _record(path: Path, relative_path: str) -> dict:
     return {"path": relative_path, "sha256": sha256_file(path), "bytes": path.stat().st_size}
 
