@@ -9,4 +9,3 @@ through ``ROOT``; the files are written by its training recipes.
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-RESTORER = ROOT / "restorer.pt"
