@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from artifactsdk.detection import DetectionFailure
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.image_files import OutputNames
 from artifactsdk.progress import Progress
@@ -46,7 +47,7 @@ def fix_files(detector, images: list[tuple[Path, Path]], unreadable: list[dict],
             try:
                 entry = fix_one(detector, path, names.stem(relative), painter, rounds, device, save_comparison)
             except ArtifactSDKError as error:
-                entry = {"source": str(path), "error": str(error), "error_type": type(error).__name__}
+                entry = DetectionFailure.of(str(path), error).to_dict()
                 run.failed.append(entry)
                 progress.note(f"{path}: {error}", always=True)
             else:
