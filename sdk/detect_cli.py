@@ -142,9 +142,10 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     load_seconds = time.perf_counter() - load_start
+    suffixes = image_suffixes(overlay, mask)
     if results:
         try:
-            results.open([path for path, _ in items], image_suffixes(overlay, mask))
+            results.open([path for path, _ in items], suffixes)
         except (OSError, ArtifactSDKError) as exc:
             detector.close()
             raise click.ClickException(f"cannot write to --out {out}: {exc}") from exc
@@ -178,7 +179,7 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
                 detection = detector.detect(path)
                 record = {**detection.to_dict(), "source": safe_text(str(path))}
                 if results:
-                    results.write(path, stems[path], image_writers(detection, image_suffixes(overlay, mask)), record)
+                    results.write(path, stems[path], image_writers(detection, suffixes), record)
             except Exception as exc:
                 failures.append(failure_record(path, exc))
                 emit(failures[-1])

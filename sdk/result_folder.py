@@ -75,7 +75,6 @@ class ResultFolder:
         self._previous_outputs = {os.path.realpath(root / name) for outputs in self.finished.values()
                                   for name in outputs}
         self.names: OutputNames | None = None
-        self.suffixes: tuple[str, ...] = (JSON_SUFFIX,)
         self._index = None
 
     # -- before the run: what is ours --------------------------------------------------------
@@ -105,9 +104,8 @@ class ResultFolder:
             self._index.seek(-1, os.SEEK_END)
             if self._index.read(1) != b"\n":
                 self._index.write(b"\n")
-        self.suffixes = (*suffixes, JSON_SUFFIX)
         self.names = OutputNames(self.root, reserved=(Path(SUMMARY_NAME).stem, STATE_DIR), avoid=inputs,
-                                 suffixes=self.suffixes)
+                                 suffixes=(*suffixes, JSON_SUFFIX))
         return self
 
     def key(self, path: Path) -> str:
