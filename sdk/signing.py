@@ -70,11 +70,11 @@ def sign_bundle(bundle_dir: str | Path, private_key) -> Path:
 
 def verify_signature(bundle_dir: str | Path, manifest_bytes: bytes, trusted_keys) -> None:
     """Raise BundleError unless one of `trusted_keys` signed exactly `manifest_bytes`."""
-    from cryptography.exceptions import InvalidSignature
-
-    keys = [load_public_key(key) for key in trusted_keys]
+    keys = [load_public_key(key) for key in trusted_keys]  # a MissingDependencyError without cryptography
     if not keys:
         raise BundleError("trusted_keys is empty: give at least one public key, or None to skip the check.")
+    from cryptography.exceptions import InvalidSignature
+
     path = bundle_path(bundle_dir, SIGNATURE_NAME)
     if not path.is_file():
         raise BundleError(f"bundle {bundle_dir} is not signed (no {SIGNATURE_NAME}) and trusted keys were given; "

@@ -3,6 +3,8 @@ hash together; with trusted keys that bundle is refused."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
@@ -65,3 +67,14 @@ def test_validate_key_refuses_an_unsigned_bundle(signed):
     (bundle / SIGNATURE_NAME).unlink()
     result = CliRunner().invoke(main, ["validate", str(bundle), "--key", str(public)])
     assert result.exit_code == 1 and "is not signed" in result.output and "bundle OK" not in result.output
+
+
+def test_checking_a_signature_without_cryptography_names_the_extra(tiny_bundle, tmp_path, monkeypatch):
+    from artifactsdk.errors import MissingDependencyError
+    from artifactsdk.signing import verify_signature
+
+    for name in ("cryptography", "cryptography.exceptions", "cryptography.hazmat.primitives",
+                 "cryptography.hazmat.primitives.asymmetric"):
+        monkeypatch.setitem(sys.modules, name, None)  # what an install without the extra imports
+    with pytest.raises(MissingDependencyError, match="sign"):
+        verify_signature(tiny_bundle, b"{}", [tmp_path / "key.pub.pem"])
