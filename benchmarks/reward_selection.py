@@ -23,7 +23,7 @@ from artifactsdk.benchmarks.output import print_and_save
 from artifactsdk.progress import Progress
 from artifactsdk.reward import ArtifactReward
 from artifactsdk.training.real_data import read_ratings, split_by_prompt
-from artifactsdk.training.real_eval import laplacian_variance
+from artifactsdk.training.baselines import laplacian_variance
 from artifactsdk.training.recipe import RATINGS_HELDOUT_FRACTION
 
 

@@ -28,14 +28,15 @@ def input_entry(spec: InputSpec, task: str, dynamic_hw: bool | None = None) -> d
 
 
 def output_entries(task: str, onnx_path: str | Path) -> list[dict]:
-    """Names and meanings from the export table, shapes as declared in the ONNX graph."""
+    """Names and meanings from the export table of the outputs the ONNX graph has, shapes as
+    declared in it."""
     import onnx
 
     graph = onnx.load(str(onnx_path), load_external_data=False).graph
     shapes = {output.name: [dim.dim_param or dim.dim_value for dim in output.type.tensor_type.shape.dim]
               for output in graph.output}
     return [{"name": output.name, "semantics": output.semantics, "shape": shapes[output.name]}
-            for output in TASK_OUTPUTS[task]]
+            for output in TASK_OUTPUTS[task] if output.name in shapes]
 
 
 def label_entries(config: dict) -> list[dict]:

@@ -31,13 +31,16 @@ class OutputSpec:
 
 TASK_OUTPUTS: dict[str, tuple[OutputSpec, ...]] = {
     "segmentation": (OutputSpec("artifact_logits", "artifact_logit"),),
+    # a classifier with an evidence map (models/classifier.py) returns the third output too
     "classification": (OutputSpec("class_logits", "class_logits"),
-                       OutputSpec("artifact_logit", "image_artifact_logit")),
+                       OutputSpec("artifact_logit", "image_artifact_logit"),
+                       OutputSpec("artifact_map", "image_artifact_map")),
 }
 
 
-def output_names(task: str) -> list[str]:
-    return [output.name for output in TASK_OUTPUTS[task]]
+def output_names(task: str, count: int | None = None) -> list[str]:
+    """The graph output names of a `task` model that returns `count` outputs (all by default)."""
+    return [output.name for output in TASK_OUTPUTS[task]][:count]
 
 
 def spatially_dynamic(task: str, input_entry: dict) -> bool:
@@ -46,11 +49,12 @@ def spatially_dynamic(task: str, input_entry: dict) -> bool:
     return bool(input_entry.get("dynamic_hw", task == "segmentation"))
 
 
-def dynamic_axes(task: str, input_name: str, dynamic_hw: bool | None = None) -> dict[str, dict[int, str]]:
+def dynamic_axes(task: str, input_name: str, dynamic_hw: bool | None = None,
+                 outputs: int | None = None) -> dict[str, dict[int, str]]:
     """Batch is dynamic everywhere; a segmenter also takes any height and width (unless `dynamic_hw` is False)."""
     spatial = {2: "height", 3: "width"} if task == "segmentation" and dynamic_hw is not False else {}
     axes = {input_name: {0: "batch", **spatial}}
-    for name in output_names(task):
+    for name in output_names(task, outputs):
         axes[name] = {0: "batch", **spatial}
     return axes
 
@@ -64,17 +68,18 @@ def export_onnx(model, task: str, spec: InputSpec, path: str | Path, opset: int 
         raise ExportError(f"opset {opset} is too old: int8 needs per-channel QDQ, opset {MIN_OPSET} or newer "
                           f"(the default is {DEFAULT_OPSET}). Pass --opset {DEFAULT_OPSET}.")
     path = Path(path)
-    axes = dynamic_axes(task, spec.name, dynamic_hw)
     example = torch.zeros(2, 3, spec.height, spec.width)  # batch 2: no batch-1 specialisation
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
         outputs = model(example)
+        outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+        names = output_names(task, len(outputs))
+        axes = dynamic_axes(task, spec.name, dynamic_hw, len(outputs))
         torch.onnx.export(model, (example,), str(path), input_names=[spec.name],
-                          output_names=output_names(task), dynamic_axes=axes,
+                          output_names=names, dynamic_axes=axes,
                           opset_version=opset, do_constant_folding=True, export_params=True,
                           dynamo=False)
-    outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
-    _declare_output_shapes(path, {name: tuple(out.shape) for name, out in zip(output_names(task), outputs)}, axes)
+    _declare_output_shapes(path, {name: tuple(out.shape) for name, out in zip(names, outputs)}, axes)
     return path
 
 

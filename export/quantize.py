@@ -12,6 +12,7 @@ from pathlib import Path
 
 from artifactsdk.calibration.ranges import CalibrationMethodSettings, compute_ranges
 from artifactsdk.errors import ExportError
+from artifactsdk.export.float_nodes import float_module_nodes
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ class Quantizer:
         # quantize_static looks for and for graphs that arrive unsimplified.
         quant_pre_process(str(fp32_path), str(self.prepared), skip_symbolic_shape=True)
         _check_nodes_exist(self.prepared, settings.keep_float_nodes)
-        self.heads = output_head_nodes(self.prepared) if settings.keep_float_heads else ()
+        self.heads = (output_head_nodes(self.prepared) if settings.keep_float_heads else ()) \
+            + float_module_nodes(self.prepared)
         preset = PRESETS[settings.preset]
         ranges = compute_ranges(self.prepared, reader, len(reader), settings.calibration,
                                 symmetric=preset.symmetric_activations, op_types=self.op_types)

@@ -8,7 +8,8 @@ from artifactsdk.models.checkpoint import (
     save_checkpoint,
     shipped_checkpoint,
     shipped_weights,
+    with_evidence_map,
 )
 
 __all__ = ["build_model", "load_checkpoint", "read_config", "save_checkpoint", "shipped_checkpoint",
-           "shipped_weights"]
+           "shipped_weights", "with_evidence_map"]

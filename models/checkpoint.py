@@ -27,7 +27,8 @@ CLASSIFIER_ARCHITECTURE = "efficientnet_lite0_text_cosine"
 ARCHITECTURES = {
     SEGMENTER_ARCHITECTURE: ("segmentation", lambda config: ArtifactSegmenter()),
     CLASSIFIER_ARCHITECTURE: ("classification", lambda config: ArtifactClassifier(
-        len(config["labels"]), pooling=config.get("pooling", "mean"))),
+        len(config["labels"]), pooling=config.get("pooling", "mean"),
+        evidence=bool(config.get("evidence_map")), nss=bool(config.get("scene_statistics")))),
 }
 
 
@@ -108,3 +109,21 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
                           f"(first differences: {differing}); the config and weights are from different models")
     model.load_state_dict(state)
     return model.eval(), config
+
+
+EVIDENCE_OUTPUT = "N x 1 x H/32 x W/32 has-artifact logit per position; its mean is artifact_logit"
+
+
+def with_evidence_map(model: nn.Module, config: dict, scene_statistics: bool) -> nn.Module:
+    """The classifier rebuilt to output its evidence map and, with ``scene_statistics``, to
+    read natural-scene statistics: the same weights, the new parts zero until fitted.
+    Updates ``config`` to say so."""
+    config.update(evidence_map=True, scene_statistics=scene_statistics)
+    config.setdefault("outputs", {})["artifact_map"] = EVIDENCE_OUTPUT
+    rebuilt = build_model(config)
+    state = {name: tensor for name, tensor in model.state_dict().items() if name in rebuilt.state_dict()}
+    missing, _ = rebuilt.load_state_dict(state, strict=False)
+    unexpected_missing = [name for name in missing if not name.startswith("nss")]
+    if unexpected_missing:
+        raise BundleError(f"the classifier lacks weights {unexpected_missing[:3]} that an evidence map keeps")
+    return rebuilt.eval()

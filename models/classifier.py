@@ -5,6 +5,12 @@ Text tower: frozen sentence embeddings of each class's prompts, stored in the mo
 as a buffer, so neither export nor the runtime needs the text model. Per class
 ``logit_k = scale * cos(image, text_k) + bias_k``; an untrained class keeps its
 initial bias and is scored zero-shot by its prompt alone.
+
+The "has artifact" logit is a linear head on the mean-pooled features, so it equals the
+mean over positions of the same head applied at each position: that per-position map
+(``artifact_map``, N x 1 x H/32 x W/32) is where the score comes from, and the runtime
+outlines a flagged image's evidence with it. With ``nss`` the head also reads
+natural-scene statistics of the whole image (models/nss.py), added to every position.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from artifactsdk.models.encoder import HEAD_CHANNELS, EfficientNetLite0
+from artifactsdk.models.nss import FEATURES as NSS_FEATURES, NaturalSceneStatistics
 
 TEXT_DIM = 384  # all-MiniLM-L6-v2
 INITIAL_SCALE = 10.0
@@ -24,19 +31,31 @@ INITIAL_BIAS = -3.0
 
 
 class ArtifactClassifier(nn.Module):
-    """N x 3 x H x W normalised RGB -> (class logits N x K, has-artifact logit N x 1)."""
+    """N x 3 x H x W normalised RGB -> (class logits N x K, has-artifact logit N x 1), and with
+    ``evidence`` also the has-artifact map N x 1 x H/32 x W/32 whose mean is that logit."""
 
-    def __init__(self, num_classes: int, text_dim: int = TEXT_DIM, pooling: str = "mean"):
+    def __init__(self, num_classes: int, text_dim: int = TEXT_DIM, pooling: str = "mean",
+                 evidence: bool = False, nss: bool = False):
         super().__init__()
         if pooling not in ("mean", "max"):
             raise ValueError(f"pooling must be 'mean' or 'max', got {pooling!r}")
+        if evidence and pooling != "mean":
+            raise ValueError("an evidence map needs mean pooling: only then is the score the map's mean")
         self.pooling = pooling
+        self.evidence = evidence
         self.encoder = EfficientNetLite0(with_head=True)
         self.projection = nn.Linear(HEAD_CHANNELS, text_dim)
         self.artifact_head = nn.Linear(HEAD_CHANNELS, 1)
         self.register_buffer("text_embeddings", torch.zeros(num_classes, text_dim))
         self.log_scale = nn.Parameter(torch.tensor(math.log(INITIAL_SCALE)))
         self.class_bias = nn.Parameter(torch.full((num_classes,), INITIAL_BIAS))
+        self.nss = NaturalSceneStatistics() if nss else None
+        if nss:
+            # standardisation of the statistics (set when the head is fitted) and their weights
+            self.register_buffer("nss_mean", torch.zeros(NSS_FEATURES))
+            self.register_buffer("nss_std", torch.ones(NSS_FEATURES))
+            self.nss_head = nn.Linear(NSS_FEATURES, 1, bias=False)
+            nn.init.zeros_(self.nss_head.weight)
 
     def set_text_embeddings(self, embeddings: torch.Tensor) -> None:
         """Install K x D class embeddings (normalised here); K may differ from before,
@@ -57,6 +76,24 @@ class ArtifactClassifier(nn.Module):
         cosine = self.image_embedding(pooled) @ self.text_embeddings.t()
         return self.log_scale.exp() * cosine + self.class_bias
 
-    def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        pooled = self.encoder.pooled(pixels, self.pooling)
-        return self.class_logits(pooled), self.artifact_head(pooled)
+    def scene_statistics(self, pixels: torch.Tensor) -> torch.Tensor:
+        """N x NSS_FEATURES standardised natural-scene statistics (needs ``nss``)."""
+        return (self.nss(pixels) - self.nss_mean) / self.nss_std
+
+    def artifact_map(self, head: torch.Tensor, scene: torch.Tensor | None) -> torch.Tensor:
+        """N x 1 x h x w: the artifact head at each position of the N x C x h x w head
+        features, plus the scene statistics' term (one number per image) everywhere."""
+        weight = self.artifact_head.weight[:, :, None, None]
+        logits = F.conv2d(head, weight, self.artifact_head.bias)
+        if scene is not None:
+            logits = logits + self.nss_head(scene)[:, :, None, None]
+        return logits
+
+    def forward(self, pixels: torch.Tensor):
+        if not self.evidence:
+            pooled = self.encoder.pooled(pixels, self.pooling)
+            return self.class_logits(pooled), self.artifact_head(pooled)
+        head = self.encoder.head_features(pixels)
+        scene = self.scene_statistics(pixels) if self.nss is not None else None
+        evidence = self.artifact_map(head, scene)
+        return self.class_logits(head.mean(dim=(2, 3))), evidence.mean(dim=(2, 3)), evidence

@@ -106,11 +106,14 @@ class EfficientNetLite0(nn.Module):
                 features.append(x)
         return features
 
+    def head_features(self, x: torch.Tensor) -> torch.Tensor:
+        """N x 1280 x H/32 x W/32: the head conv's features at each position."""
+        return self.act(self._bn1(self._conv_head(self.forward(x)[-1])))
+
     def pooled(self, x: torch.Tensor, pooling: str = "mean") -> torch.Tensor:
         """N x 1280 head features pooled over all positions: "mean" (ImageNet's choice) or
         "max" (keeps a local artifact that covers a few cells from being averaged away)."""
-        deepest = self.forward(x)[-1]
-        head = self.act(self._bn1(self._conv_head(deepest)))
+        head = self.head_features(x)
         return head.amax(dim=(2, 3)) if pooling == "max" else head.mean(dim=(2, 3))
 
 

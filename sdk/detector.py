@@ -21,7 +21,7 @@ from artifactsdk.detection import Detection, DetectionFailure
 from artifactsdk.errors import BundleError, DetectorClosedError, InvalidInputError
 from artifactsdk.image_io import DEFAULT_MAX_SIDE, MIN_SIDE, DecodedImage, load_image
 from artifactsdk.postprocess import DEFAULT_THRESHOLDS, build_detection, calibrated, check_thresholds, \
-    classifier_probabilities, segmenter_probability
+    classifier_evidence, classifier_probabilities, segmenter_probability
 from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
 from artifactsdk.runtimes import registry
 from artifactsdk.runtimes.base import Backend
@@ -214,12 +214,15 @@ class Detector:
         """The models on `images` as one batch; raises when any of it fails."""
         count = len(images)
         stages: dict[str, float] = {"preprocess": 0.0}  # batch stacking, shared out at the end
-        class_probs, image_probs = [None] * count, [None] * count
+        class_probs, image_probs, evidence = [None] * count, [None] * count, [None] * count
         if "classifier" in self.backends:
-            model = self.bundle.model("classifier")
-            classes, image = classifier_probabilities(self._run("classifier", images, stages), model["outputs"])
+            specs = self.bundle.model("classifier")["outputs"]
+            outputs = self._run("classifier", images, stages)
+            classes, image = classifier_probabilities(outputs, specs)
             class_probs = list(classes) if classes is not None else class_probs
             image_probs = [float(p) for p in image] if image is not None else image_probs
+            evidence_maps = classifier_evidence(outputs, specs)
+            evidence = list(evidence_maps) if evidence_maps is not None else evidence
         maps: list[np.ndarray | None] = [None] * count
         if "segmenter" in self.backends:
             chosen = [i for i in range(count) if self._needs_segmenter(image_probs[i])]
@@ -233,7 +236,7 @@ class Detector:
             started = time.perf_counter()
             detection = build_detection(prepared.decoded, self.thresholds, self._labels, class_probs[i],
                                         image_probs[i], maps[i], trained_classes=self._trained,
-                                        image_score=self._image_score)
+                                        image_score=self._image_score, evidence=evidence[i])
             if not math.isfinite(detection.artifact_score):
                 raise BundleError(f"{prepared.decoded.source or 'the image'}: the models' outputs are not finite "
                                   "(NaN or infinity); the bundle's weights or normalisation are broken.")
@@ -268,7 +271,12 @@ class Detector:
 
     # -- description and lifecycle --------------------------------------------------------------
     def describe(self) -> dict:
-        return {"bundle": str(self.bundle.root), "mode": self.mode, "thresholds": dict(self.thresholds),
+        """The bundle, the mode, the thresholds in force (each class's own under "classes")
+        and the models' backends."""
+        classes = {label["key"]: label.get("threshold", self.thresholds["class"]) for label in self._labels
+                   if not self._trained or label["key"] in self._trained}
+        return {"bundle": str(self.bundle.root), "mode": self.mode,
+                "thresholds": {**self.thresholds, "classes": classes},
                 "models": {role: backend.describe() for role, backend in self.backends.items()}}
 
     def close(self) -> None:

@@ -77,6 +77,15 @@ def classifier_probabilities(outputs: dict[str, np.ndarray], specs: list[dict]):
     return classes, image
 
 
+def classifier_evidence(outputs: dict[str, np.ndarray], specs: list[dict]) -> np.ndarray | None:
+    """(N, h, w) float32 per-position artifact probability of a classifier that outputs its
+    evidence map (the map whose mean is its image logit), else None."""
+    found = _by_semantics(outputs, specs)
+    if "image_artifact_map" not in found:
+        return None
+    return sigmoid(_squeeze_channel(found["image_artifact_map"]))
+
+
 def segmenter_image_score(probability: np.ndarray, method: dict | None = None) -> float:
     """One number for the whole map: the mean of its top `top_fraction` of pixels."""
     method = method or DEFAULT_IMAGE_SCORE
@@ -192,7 +201,7 @@ def find_regions(probability: np.ndarray, size: tuple[int, int], threshold: floa
                  label: tuple[str, str] | None, min_fraction: float = MIN_REGION_FRACTION) -> tuple[Region, ...]:
     """Regions of the (h, w) probability map over `threshold`, boxes scaled to `size`.
 
-    `label` is the (key, name) of the most likely class, or None without a classifier.
+    `label` is the (key, name) of the best class over its threshold, or None.
     """
     map_height, map_width = probability.shape
     rows, starts, ends, labels, count = label_runs(probability >= threshold)
@@ -226,6 +235,30 @@ def find_regions(probability: np.ndarray, size: tuple[int, int], threshold: floa
     return tuple(regions)
 
 
+def nearest(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(h, w) -> `shape` (height, width) by nearest neighbour: each evidence cell stays a block."""
+    rows = np.arange(shape[0]) * values.shape[0] // shape[0]
+    columns = np.arange(shape[1]) * values.shape[1] // shape[1]
+    return values[rows[:, None], columns[None, :]]
+
+
+def with_evidence(segmenter_map: np.ndarray | None, evidence: np.ndarray, thresholds: dict) -> np.ndarray:
+    """The mask a flagged image reports: the segmenter's pixel probabilities and the
+    classifier's evidence cells, whichever is higher, the evidence first rescaled so that
+    its threshold ("artifact") lands on the pixel threshold. So every evidence cell over
+    the threshold that flagged the image is in the mask and its regions, and since the
+    image score is the mean of the cells, a flagged image has at least one."""
+    def odds(p: float) -> float:
+        p = min(max(float(p), 1e-7), 1 - 1e-7)
+        return p / (1 - p)
+
+    factor = odds(thresholds["pixel"]) / odds(thresholds["artifact"])  # odds(e) * factor: the pixel scale
+    rescaled = (evidence * factor / (evidence * factor + (1 - evidence))).astype(np.float32)
+    if segmenter_map is None:
+        return rescaled
+    return np.maximum(segmenter_map, nearest(rescaled, segmenter_map.shape))
+
+
 def upsample(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """(h, w) float map -> (height, width) float32, bilinear."""
     if (probability.shape[1], probability.shape[0]) == tuple(size):
@@ -238,32 +271,36 @@ def upsample(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def build_detection(decoded, thresholds: dict, labels: list[dict], class_probs: np.ndarray | None,
                     image_prob: float | None, segmenter_map: np.ndarray | None, *,
-                    trained_classes=None, image_score: dict | None = None) -> Detection:
+                    trained_classes=None, image_score: dict | None = None,
+                    evidence: np.ndarray | None = None) -> Detection:
     """One image's Detection from its rows of the models' outputs.
 
     Every label gets a score, but only `trained_classes` (all when None or empty) can
-    become labels or a region's class: a class the classifier never saw an example of
-    has a score with no meaning. `image_score` is the segmenter's image-score method."""
+    become labels: a class the classifier never saw an example of has a score with no
+    meaning. A label, and a region's class, is only ever a class over its threshold.
+    `image_score` is the segmenter's image-score method; `evidence` the classifier's
+    per-position probability map, added to the mask of a flagged image (with_evidence)."""
     thresholds = {**DEFAULT_THRESHOLDS, **thresholds}
     scores: dict[str, float] = {}
     passed: list[tuple[float, str]] = []
-    top = None
+    names: dict[str, str] = {}
     if class_probs is not None:
-        eligible = [spec for spec in labels if not trained_classes or spec["key"] in trained_classes]
         for spec in sorted(labels, key=lambda item: item["index"]):
             scores[spec["key"]] = float(class_probs[spec["index"]])
-        for spec in eligible:
-            if scores[spec["key"]] >= spec.get("threshold", thresholds["class"]):
+            names[spec["key"]] = spec["name"]
+        for spec in labels:
+            eligible = not trained_classes or spec["key"] in trained_classes
+            if eligible and scores[spec["key"]] >= spec.get("threshold", thresholds["class"]):
                 passed.append((scores[spec["key"]], spec["key"]))
-        if eligible:
-            best = max(eligible, key=lambda item: class_probs[item["index"]])
-            top = (best["key"], best["name"])
+    found = tuple(key for _, key in sorted(passed, key=lambda p: -p[0]))
     score = artifact_score(image_prob, segmenter_map, image_score, thresholds)
-    regions = (find_regions(segmenter_map, decoded.size, thresholds["pixel"], top)
-               if segmenter_map is not None else ())
+    is_artifact = score >= thresholds["decision"]
+    mask = with_evidence(segmenter_map, evidence, thresholds) if evidence is not None and is_artifact \
+        else segmenter_map
+    region_label = (found[0], names[found[0]]) if found else None
+    regions = find_regions(mask, decoded.size, thresholds["pixel"], region_label) if mask is not None else ()
     return Detection(size=decoded.size, original_size=decoded.original_size, artifact_score=score,
-                     is_artifact=score >= thresholds["decision"], scores=scores,
-                     labels=tuple(key for _, key in sorted(passed, key=lambda p: -p[0])),
+                     is_artifact=is_artifact, scores=scores, labels=found,
                      regions=regions, segmented=segmenter_map is not None,
                      pixel_threshold=float(thresholds["pixel"]), source=decoded.source,
-                     model_mask=segmenter_map, image=decoded.pixels)
+                     model_mask=mask, image=decoded.pixels)

@@ -119,6 +119,9 @@ AUROC_HELP = ("With groups: AUROC of artifact_score separating POSITIVES (the ar
               help="With --mos-csv: per-group figures, the group being the file name without suffix and "
                    "trailing _NNN (sd1.5_lowstep_012.jpg -> sd1.5_lowstep).")
 @click.option("--auroc-groups", multiple=True, metavar="POSITIVES:NEGATIVES", help=AUROC_HELP)
+@click.option("--leave-one-group-out", "by_generator", is_flag=True,
+              help="With groups: every method's Spearman per generator (the group up to its first '_'), the "
+                   "folds of a head fitted without that generator (artifactsdk tune), and their mean.")
 @click.option("--worst", default=10, show_default=True, type=click.IntRange(min=0),
               help="With --clean-photos: list this many photographs with the highest artifact_score.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -136,11 +139,13 @@ AUROC_HELP = ("With groups: AUROC of artifact_score separating POSITIVES (the ar
                    "--mos-csv: the Detector's (default auto).")
 def eval_command(checkpoints: tuple[Path, ...], data: Path | None, split: str | None, clean_photos: Path | None,
                  mos_csv: Path | None, images: Path | None, name_column: str, mos_column: str,
-                 group_column: str | None, group_from_name: bool, auroc_groups: tuple[str, ...], worst: int,
+                 group_column: str | None, group_from_name: bool, auroc_groups: tuple[str, ...], by_generator: bool,
+                 worst: int,
                  json_path: Path | None, threads: int, quiet: bool, bundle: Path | None, backend: str,
                  precision: str | None) -> None:
     """Evaluate checkpoints or a bundle on a dataset (--data), and/or the Detector on real
-    images: clean photographs (--clean-photos) or images rated by people (--mos-csv)."""
+    images: clean photographs (--clean-photos) or images rated by people (--mos-csv), beside
+    the training-free baselines (Laplacian variance, BRISQUE: the [eval] extra)."""
     check_options(data, split, clean_photos, mos_csv, images, group_column, group_from_name, auroc_groups,
                   bundle, precision)
     result = {}
@@ -158,7 +163,7 @@ def eval_command(checkpoints: tuple[Path, ...], data: Path | None, split: str | 
                 if clean_photos is not None:
                     result["clean_photos"] = real_eval.clean_photos_report(detector, clean_photos, worst, quiet)
                 if entries is not None:
-                    result["mos"] = real_eval.mos_report(detector, entries, splits, quiet)
+                    result["mos"] = real_eval.mos_report(detector, entries, splits, quiet, by_generator=by_generator)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     if json_path is not None:

@@ -43,7 +43,7 @@ from artifactsdk.progress import Progress
 from artifactsdk.training.datasets import read_rgb
 from artifactsdk.training.metrics import best_f1_threshold
 from artifactsdk.training.predict import SegmenterPredictor
-from artifactsdk.training.real_data import RatedImage
+from artifactsdk.training.real_data import RatedImage, generator_of
 
 
 SEGMENTER_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
@@ -97,16 +97,58 @@ def read_images(paths: Iterable[Path], label: str, quiet: bool,
 @torch.no_grad()  # not inference_mode: the head is then fitted on these tensors
 def pooled_features(model: torch.nn.Module, spec: InputSpec, images: list[np.ndarray],
                     label: str, quiet: bool, batch_size: int = 16) -> torch.Tensor:
-    """The classifier's pooled encoder features (N x 1280) of each image, resized as at run time."""
+    """What the classifier's "has artifact" head reads, per image, resized as at run time:
+    the pooled encoder features (N x 1280), followed by the raw natural-scene statistics
+    (N x NSS_FEATURES) when the model has them."""
     model.eval()
     chunks = []
     with Progress(label, len(images), quiet) as progress:
         for start in range(0, len(images), batch_size):
             batch = images[start:start + batch_size]
-            pixels = np.stack([normalize(resize_rgb(image, spec.height, spec.width), spec) for image in batch])
-            chunks.append(model.encoder.pooled(torch.from_numpy(pixels), model.pooling))
+            pixels = torch.from_numpy(np.stack([normalize(resize_rgb(image, spec.height, spec.width), spec)
+                                                for image in batch]))
+            parts = [model.encoder.pooled(pixels, model.pooling)]
+            if getattr(model, "nss", None) is not None:
+                parts.append(model.nss(pixels))
+            chunks.append(torch.cat(parts, dim=1))
             progress.advance(len(batch))
     return torch.cat(chunks)
+
+
+class HeadInputs:
+    """Standardises the scene-statistics columns of pooled_features (the deep features keep
+    their scale, which the encoder's batch norm already set) and installs a fitted linear
+    head over both into the classifier."""
+
+    def __init__(self, model: torch.nn.Module, fitted_on: torch.Tensor):
+        self.model = model
+        self.deep = model.artifact_head.in_features
+        scene = fitted_on[:, self.deep:]
+        self.mean = scene.mean(dim=0) if scene.shape[1] else None
+        self.std = scene.std(dim=0).clamp_min(1e-6) if scene.shape[1] else None
+
+    def __call__(self, features: torch.Tensor) -> torch.Tensor:
+        if self.mean is None:
+            return features
+        return torch.cat([features[:, :self.deep], (features[:, self.deep:] - self.mean) / self.std], dim=1)
+
+    def new_head(self, features: torch.Tensor) -> torch.nn.Linear:
+        """A head for these inputs, started from the classifier's own "has artifact" head."""
+        head = torch.nn.Linear(features.shape[1], 1)
+        with torch.no_grad():
+            head.weight.zero_()
+            head.weight[:, :self.deep] = self.model.artifact_head.weight
+            head.bias.copy_(self.model.artifact_head.bias)
+        return head
+
+    def install(self, head: torch.nn.Linear) -> None:
+        with torch.no_grad():
+            self.model.artifact_head.weight.copy_(head.weight[:, :self.deep])
+            self.model.artifact_head.bias.copy_(head.bias)
+            if self.mean is not None:
+                self.model.nss_mean.copy_(self.mean)
+                self.model.nss_std.copy_(self.std)
+                self.model.nss_head.weight.copy_(head.weight[:, self.deep:])
 
 
 def ranking_pairs(ratings: list[RatedImage], options: TuningOptions) -> tuple[torch.Tensor, ...]:
@@ -187,28 +229,55 @@ def class_probabilities(model: torch.nn.Module, features: torch.Tensor) -> np.nd
         return torch.sigmoid(model.class_logits(features)).numpy()
 
 
+def leave_one_generator_out(start: torch.nn.Linear, fit, rated: torch.Tensor,
+                            ratings: list[RatedImage]) -> dict:
+    """For each generator G: the head fitted without any image of G, then its Spearman
+    (-score against MOS) on G's images, which it has never seen. What carries to a new
+    generator, not what separates the known ones, is what this rewards."""
+    generators = np.array([generator_of(r.group) for r in ratings])
+    mos = np.array([r.mos for r in ratings])
+    folds = {}
+    for generator in np.unique(generators):
+        held = generators == generator
+        head = copy.deepcopy(start)
+        fit(head, rated=rated[~held], ratings=[r for r, out in zip(ratings, held) if not out])
+        with torch.no_grad():
+            scores = head(rated[held])[:, 0].numpy()
+        spearman = stats.spearmanr(-scores, mos[held]).statistic
+        folds[str(generator)] = {"images": int(held.sum()), "spearman": round(float(spearman), 4)}
+    return {"folds": folds, "mean_spearman": round(float(np.mean([f["spearman"] for f in folds.values()])), 4)}
+
+
 def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, options: TuningOptions,
                     quiet: bool) -> tuple[dict, np.ndarray]:
-    """Re-fit the artifact head (at ``options.input_size`` when given) and set the thresholds:
-    per class the best F1 on the synthetic images, raised to the photographs' quantile;
-    returns the figures of the run."""
+    """Re-fit the artifact head (at ``options.input_size`` when given; over the scene
+    statistics too when the model has them) and set the thresholds: per class the best F1
+    on the synthetic images, raised to the photographs' quantile; returns the figures of
+    the run, the leave-one-generator-out folds among them."""
     spec = InputSpec.from_manifest(config["input"])
     if options.input_size:
         spec = replace(spec, height=options.input_size, width=options.input_size)
         config["input"] = spec.to_manifest()
     fit_photos, threshold_photos = data.photos[0::2], data.photos[1::2]
-    synth = pooled_features(model, spec, data.synth, "features: synthetic", quiet)
-    photos = pooled_features(model, spec, fit_photos, "features: photographs", quiet)
-    rated = pooled_features(model, spec, data.rated, "features: rated images", quiet)
+    raw = {"synth": pooled_features(model, spec, data.synth, "features: synthetic", quiet),
+           "photos": pooled_features(model, spec, fit_photos, "features: photographs", quiet),
+           "rated": pooled_features(model, spec, data.rated, "features: rated images", quiet)}
+    inputs = HeadInputs(model, torch.cat(list(raw.values())))
+    synth, photos, rated = (inputs(raw[name]) for name in ("synth", "photos", "rated"))
     labels = torch.from_numpy(data.synth_has_artifact.astype(np.float32))
     fit = partial(fit_artifact_head, synth=synth, synth_labels=labels, photos=photos, options=options)
-    rated_probability = out_of_fold_probability(model.artifact_head, fit, rated, data.ratings)
-    history = fit(model.artifact_head, rated=rated, ratings=data.ratings)
-    held = pooled_features(model, spec, threshold_photos, "features: threshold photographs", quiet)
+    start = inputs.new_head(rated)
+    folds = leave_one_generator_out(start, fit, rated, data.ratings)
+    rated_probability = out_of_fold_probability(start, fit, rated, data.ratings)
+    head = copy.deepcopy(start)
+    history = fit(head, rated=rated, ratings=data.ratings)
+    inputs.install(head)
+    held = inputs(pooled_features(model, spec, threshold_photos, "features: threshold photographs", quiet))
     with torch.no_grad():
-        synth_probability = torch.sigmoid(model.artifact_head(synth)[:, 0]).numpy()
-        photo_artifact = torch.sigmoid(model.artifact_head(held)[:, 0]).numpy()
-    synth_class, photo_class = class_probabilities(model, synth), class_probabilities(model, held)
+        synth_probability = torch.sigmoid(head(synth)[:, 0]).numpy()
+        photo_artifact = torch.sigmoid(head(held)[:, 0]).numpy()
+    synth_class = class_probabilities(model, synth[:, :inputs.deep])
+    photo_class = class_probabilities(model, held[:, :inputs.deep])
     thresholds = config["thresholds"]
     synth_best = best_f1_threshold(data.synth_has_artifact, synth_probability)
     thresholds["artifact"] = quantile_threshold(photo_artifact, options.photo_quantile, synth_best)
@@ -219,7 +288,7 @@ def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, opti
             thresholds["classes"][label["key"]] = quantile_threshold(photo_class[:, index], options.class_quantile, best)
     return {"loss": history, "synth_best_f1_threshold": synth_best, "input_size": spec.height,
             "photos_fit": len(fit_photos), "photos_thresholds": len(threshold_photos),
-            "thresholds": thresholds}, rated_probability
+            "leave_one_generator_out": folds, "thresholds": thresholds}, rated_probability
 
 
 def segmenter_image_scores(model: torch.nn.Module, config: dict, images: list[np.ndarray], label: str,

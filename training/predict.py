@@ -36,7 +36,7 @@ class ClassifierPredictor:
 
     @torch.inference_mode()
     def __call__(self, image: np.ndarray) -> tuple[np.ndarray, float]:
-        class_logits, artifact_logit = self.model(torch.from_numpy(to_tensor(image, self.spec)))
+        class_logits, artifact_logit = self.model(torch.from_numpy(to_tensor(image, self.spec)))[:2]
         return torch.sigmoid(class_logits)[0].numpy(), float(torch.sigmoid(artifact_logit)[0, 0])
 
 

@@ -32,6 +32,12 @@ def group_from_name(name: str) -> str:
     return _TRAILING_NUMBER.sub("", _SUFFIX.sub("", Path(name).name))
 
 
+def generator_of(group: str) -> str:
+    """The generator of a rated group: its name up to the first '_' (AGIQA-3K's
+    'sd1.5_lowstep' and 'sd1.5_normal' are both 'sd1.5')."""
+    return group.split("_")[0]
+
+
 def read_csv_rows(path: Path, columns: list[str]) -> list[dict]:
     """The rows of a CSV with a header that has every one of `columns`."""
     try:

@@ -1,6 +1,10 @@
 """The runtime Detector on real images: how often it flags clean photographs, and how
-its artifact_score ranks images against human quality ratings (MOS), next to a baseline
-that learns nothing (the variance of the Laplacian: higher = sharper).
+its artifact_score ranks images against human quality ratings (MOS), next to the
+training-free baselines (training.baselines: the Laplacian's variance, BRISQUE), overall,
+per group and per left-out generator; and whether its verdicts explain themselves: the
+share of flagged images with a region or a label, and a deletion test (filling the
+detected regions with the image's mean colour must lower the score, and far more than
+filling the same mask moved to random places).
 
 Reports are JSON-ready dicts. An image that cannot be read is reported on stderr,
 listed under "failures" and skipped.
@@ -15,9 +19,11 @@ import numpy as np
 
 from artifactsdk.errors import ArtifactSDKError, DatasetError, InvalidInputError
 from artifactsdk.progress import Progress
-from artifactsdk.training.real_data import image_files, read_ratings
+from artifactsdk.training.baselines import BASELINES
+from artifactsdk.training.real_data import generator_of, image_files, read_ratings
 
 MIN_GROUP_SIZE = 5  # groups with fewer images stay out of mean_within_group_spearman
+RANDOM_PLACEMENTS = 3  # the deletion test's random masks per flagged image
 
 
 @dataclass(frozen=True)
@@ -29,17 +35,29 @@ class ImageEntry:
 
 
 @dataclass(frozen=True)
+class Deletion:
+    """A flagged image's score after filling its detected mask, and after filling the same
+    mask moved to random places (mean over RANDOM_PLACEMENTS), with the image's mean colour."""
+    detected: float
+    random: float
+
+
+@dataclass(frozen=True)
 class ImageResult:
     entry: ImageEntry
     score: float  # the Detector's artifact_score
     area: float  # share of the pixels in detection.binary_mask()
     is_artifact: bool
-    laplacian_variance: float | None = None
+    explained: bool  # has a region or a label
+    baselines: dict[str, float]  # quality by each training-free method (higher = better)
+    deletion: Deletion | None = None  # flagged images with a mask only
 
     def to_dict(self) -> dict:
         record = {"name": self.entry.name, "group": self.entry.group, "mos": self.entry.mos,
                   "score": self.score, "area": self.area, "is_artifact": self.is_artifact,
-                  "laplacian_variance": self.laplacian_variance}
+                  "explained": self.explained, **self.baselines}
+        if self.deletion is not None:
+            record.update(score_detected_filled=self.deletion.detected, score_random_filled=self.deletion.random)
         return {key: value for key, value in record.items() if value is not None}
 
 
@@ -88,33 +106,47 @@ def check_split_groups(split: AurocSplit, groups) -> None:
 
 # -- measuring --------------------------------------------------------------------------------
 
-def laplacian_variance(pixels: np.ndarray) -> float:
-    """Variance of the Laplacian of the grey image (float, 0-255, ITU-R 601 luma)."""
-    from PIL import Image
-    from scipy import ndimage
-
-    grey = np.asarray(Image.fromarray(pixels).convert("F"))
-    return float(ndimage.laplace(grey).var(dtype=np.float64))
+def filled(pixels: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The image with the pixels of `mask` set to its mean colour."""
+    out = pixels.copy()
+    out[mask] = pixels.reshape(-1, 3).mean(axis=0).round().astype(np.uint8)
+    return out
 
 
-def measure(detector, entry: ImageEntry, sharpness: bool) -> ImageResult:
-    """The Detector's figures for one image, and its Laplacian variance when `sharpness`
-    (on the pixels the Detector analyses: the image's own size up to its max_side)."""
+def deletion_test(detector, decoded, detection, name: str) -> Deletion | None:
+    """Scores with the detected mask filled, and with that mask rolled to random offsets
+    (seeded by the name: the same figures every run); None when the mask is empty."""
+    mask = detection.binary_mask()
+    if not mask.any():
+        return None
+    rng = np.random.default_rng(int.from_bytes(name.encode("utf-8")[-8:], "little"))
+    height, width = mask.shape
+    moved = [np.roll(mask, (int(rng.integers(height)), int(rng.integers(width))), axis=(0, 1))
+             for _ in range(RANDOM_PLACEMENTS)]
+    score = lambda m: float(detector.detect(filled(decoded.pixels, m)).artifact_score)  # noqa: E731
+    return Deletion(score(mask), float(np.mean([score(m) for m in moved])))
+
+
+def measure(detector, entry: ImageEntry, baselines: tuple[str, ...]) -> ImageResult:
+    """The Detector's figures for one image, the deletion test when it is flagged, and the
+    `baselines` (on the pixels the Detector analyses: the image's own size up to its max_side)."""
     decoded = detector.decode(entry.path)
     detection = detector.detect(decoded)
+    deletion = deletion_test(detector, decoded, detection, entry.name) if detection.is_artifact else None
     return ImageResult(entry, float(detection.artifact_score), float(detection.binary_mask().mean()),
-                       bool(detection.is_artifact), laplacian_variance(decoded.pixels) if sharpness else None)
+                       bool(detection.is_artifact), bool(detection.regions or detection.labels),
+                       {name: BASELINES[name](decoded.pixels) for name in baselines}, deletion)
 
 
 def measure_all(detector, entries: list[ImageEntry], label: str, quiet: bool,
-                sharpness: bool = False) -> tuple[list[ImageResult], list[dict]]:
+                baselines: tuple[str, ...] = ()) -> tuple[list[ImageResult], list[dict]]:
     """(results, failures) over the entries. A failed image is reported on stderr and listed;
     DatasetError only when no image could be read."""
     results, failures = [], []
     with Progress(label, len(entries), quiet) as progress:
         for entry in entries:
             try:
-                results.append(measure(detector, entry, sharpness))
+                results.append(measure(detector, entry, baselines))
             except Exception as exc:  # one bad file must not stop the run; report it and go on
                 reason = str(exc) if isinstance(exc, ArtifactSDKError) else f"{entry.path}: {type(exc).__name__}: {exc}"
                 failures.append({"name": entry.name, "error": reason})
@@ -168,10 +200,47 @@ def ranking_figures(quality: np.ndarray, mos: np.ndarray, means: dict[str, np.nd
     return figures
 
 
+def explanation_figures(results: list[ImageResult]) -> dict:
+    """How the flagged images explain themselves: the share with a region or label, and
+    the deletion test over those with a mask (score drops are artifact_score before minus
+    after the fill; `ratio` = mean detected drop / mean random drop)."""
+    flagged = [r for r in results if r.is_artifact]
+    tested = [r for r in flagged if r.deletion is not None]
+    figures = {"flagged": len(flagged),
+               "explained_share": float(np.mean([r.explained for r in flagged])) if flagged else None}
+    if tested:
+        detected = np.array([r.score - r.deletion.detected for r in tested])
+        random = np.array([r.score - r.deletion.random for r in tested])
+        figures["deletion"] = {"images": len(tested), "lowered_share": float(np.mean(detected > 0)),
+                               "mean_drop_detected": float(detected.mean()), "mean_drop_random": float(random.mean()),
+                               "ratio": float(detected.mean() / random.mean()) if random.mean() > 0 else None}
+    return figures
+
+
+def leave_one_group_out(qualities: dict[str, np.ndarray], mos: np.ndarray, groups: np.ndarray) -> dict:
+    """Per generator (generator_of each group): every method's Spearman with MOS on that
+    generator's images, and the mean over generators. For a head fitted without the
+    generator (artifactsdk tune's folds) this is its leave-one-generator-out figure; the
+    training-free baselines need no refit."""
+    from scipy.stats import spearmanr
+
+    generators = np.array([generator_of(str(group)) for group in groups])
+    folds = {}
+    for generator in sorted(set(generators.tolist())):
+        members = generators == generator
+        folds[generator] = {"images": int(members.sum()),
+                            **{name: correlation(spearmanr, quality[members], mos[members])
+                               for name, quality in qualities.items()}}
+    means = {name: float(np.mean([f[name] for f in folds.values() if f[name] is not None]))
+             for name in qualities}
+    return {"folds": folds, "mean_spearman": means}
+
+
 # -- reports ----------------------------------------------------------------------------------
 
 def clean_photos_report(detector, folder: Path, worst: int = 10, quiet: bool = False) -> dict:
-    """How often the Detector flags the photographs in `folder`, and the `worst` it scores highest."""
+    """How often the Detector flags the photographs in `folder`, the `worst` it scores
+    highest, and how its flags explain themselves."""
     entries = [ImageEntry(path.name, path) for path in image_files(folder)]
     results, failures = measure_all(detector, entries, "eval clean photos", quiet)
     highest = sorted(results, key=lambda result: result.score, reverse=True)[:worst]
@@ -179,29 +248,36 @@ def clean_photos_report(detector, folder: Path, worst: int = 10, quiet: bool = F
             "flag_rate": float(np.mean([r.is_artifact for r in results])),
             "mean_area": float(np.mean([r.area for r in results])),
             "mean_artifact_score": float(np.mean([r.score for r in results])),
+            "explanations": explanation_figures(results),
             "worst": [{"name": r.entry.name, "score": r.score, "area": r.area} for r in highest],
             "failures": failures, "per_image": [r.to_dict() for r in results]}
 
 
-def mos_report(detector, entries: list[ImageEntry], splits: list[AurocSplit], quiet: bool = False) -> dict:
-    """The Detector's -artifact_score and the Laplacian-variance baseline ranked against MOS."""
+def mos_report(detector, entries: list[ImageEntry], splits: list[AurocSplit], quiet: bool = False,
+               baselines: tuple[str, ...] = tuple(BASELINES), by_generator: bool = False) -> dict:
+    """The Detector's -artifact_score and each training-free baseline ranked against MOS;
+    with `by_generator`, also per left-out generator (leave_one_group_out)."""
     groups = [entry.group for entry in entries]
     grouped = None not in groups
-    if splits and not grouped:
-        raise InvalidInputError("--auroc-groups compares groups; define them with a group column or from the names.")
+    if (splits or by_generator) and not grouped:
+        raise InvalidInputError("--auroc-groups and --leave-one-group-out compare groups; define them with a "
+                                "group column or from the names.")
     for split in splits:
         check_split_groups(split, groups)  # before the long run, not after it
-    results, failures = measure_all(detector, entries, "eval MOS", quiet, sharpness=True)
+    results, failures = measure_all(detector, entries, "eval MOS", quiet, baselines)
     mos = np.array([r.entry.mos for r in results])
     scores = np.array([r.score for r in results])
-    variances = np.array([r.laplacian_variance for r in results])
     group_array = np.array([r.entry.group for r in results]) if grouped else None
     detector_means = {"flag_rate": np.array([r.is_artifact for r in results], dtype=float),
                       "mean_area": np.array([r.area for r in results]), "mean_artifact_score": scores}
     report = {"listed": len(entries), "failed": len(failures),
-              **ranking_figures(-scores, mos, detector_means, group_array, splits)}
-    report["baseline_laplacian_variance"] = ranking_figures(
-        variances, mos, {"mean_laplacian_variance": variances}, group_array, splits)
+              **ranking_figures(-scores, mos, detector_means, group_array, splits),
+              "explanations": explanation_figures(results)}
+    qualities = {name: np.array([r.baselines[name] for r in results]) for name in baselines}
+    report["baselines"] = {name: ranking_figures(quality, mos, {}, group_array, splits)
+                           for name, quality in qualities.items()}
+    if by_generator:
+        report["leave_one_group_out"] = leave_one_group_out({"detector": -scores, **qualities}, mos, group_array)
     report.update(failures=failures, per_image=[r.to_dict() for r in results])
     return report
 
@@ -212,18 +288,30 @@ def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def format_explanations(figures: dict) -> str:
+    text = f"  flagged {figures['flagged']}, explained (a region or label) {_number(figures['explained_share'])}"
+    deletion = figures.get("deletion")
+    if deletion:
+        text += (f"; deletion test on {deletion['images']}: score lowered on {_number(deletion['lowered_share'])}, "
+                 f"mean drop {_number(deletion['mean_drop_detected'])} detected vs "
+                 f"{_number(deletion['mean_drop_random'])} random (ratio {_number(deletion['ratio'])})")
+    return text
+
+
 def format_clean_photos(report: dict) -> str:
     lines = [f"clean photos: {report['images']} images ({report['failed']} failed), flag rate "
              f"{_number(report['flag_rate'])}, mean area {_number(report['mean_area'])}, "
-             f"mean artifact_score {_number(report['mean_artifact_score'])}"]
+             f"mean artifact_score {_number(report['mean_artifact_score'])}",
+             format_explanations(report["explanations"])]
     lines += [f"  {item['score']:.3f}  area {item['area']:.3f}  {item['name']}" for item in report["worst"]]
     return "\n".join(lines)
 
 
 def format_mos(report: dict) -> str:
     lines = [f"MOS: {report['images']} of {report['listed']} images ({report['failed']} failed)"]
-    for title, figures in (("detector -artifact_score", report),
-                           ("baseline laplacian variance", report["baseline_laplacian_variance"])):
+    methods = [("detector -artifact_score", report),
+               *((f"baseline {name}", figures) for name, figures in report["baselines"].items())]
+    for title, figures in methods:
         lines.append(f"  {title}: spearman {_number(figures['spearman'])}, pearson {_number(figures['pearson'])}"
                      + (f", within-group spearman {_number(figures['mean_within_group_spearman'])}"
                         if "groups" in figures else ""))
@@ -231,8 +319,17 @@ def format_mos(report: dict) -> str:
             lines.append(f"    auroc {_number(result['auroc'])}  {text} "
                          f"({result['positives']} vs {result['negatives']} images)")
     lines.append(f"  detector flag rate {_number(report['flag_rate'])}, mean area {_number(report['mean_area'])}")
+    lines.append(format_explanations(report["explanations"]))
     for group, figures in report.get("groups", {}).items():
         lines.append(f"    {group:<24} n {figures['n']:<5} spearman {_number(figures['spearman'])}  "
                      f"flag rate {_number(figures['flag_rate'])}  "
                      f"mean score {_number(figures['mean_artifact_score'])}")
+    folds = report.get("leave_one_group_out")
+    if folds:
+        names = list(folds["mean_spearman"])
+        lines.append("  per generator (spearman): " + "  ".join(
+            f"{name} {_number(value)}" for name, value in folds["mean_spearman"].items()) + "  (mean)")
+        for generator, fold in folds["folds"].items():
+            lines.append(f"    {generator:<24} n {fold['images']:<5} "
+                         + "  ".join(f"{name} {_number(fold[name])}" for name in names))
     return "\n".join(lines)

@@ -288,7 +288,7 @@ def train_classifier(data: ClassificationArrays, out: str | Path, options: Train
 
     def loss_on(arrays, indices, rng=None):
         pixels, classes, labelled, has = classification_batch(arrays, indices, spec, rng)
-        class_logits, artifact_logit = model(torch.from_numpy(pixels))
+        class_logits, artifact_logit = model(torch.from_numpy(pixels))[:2]
         return classifier_loss(class_logits, artifact_logit, torch.from_numpy(classes),
                                torch.from_numpy(labelled), torch.from_numpy(has), trained)
 
@@ -312,7 +312,7 @@ def classifier_probabilities(model: torch.nn.Module, spec: InputSpec, data: Clas
     with torch.inference_mode():
         for start in range(0, len(data), batch_size):
             pixels = classification_batch(data, range(start, min(start + batch_size, len(data))), spec)[0]
-            class_logits, artifact_logit = model(torch.from_numpy(pixels))
+            class_logits, artifact_logit = model(torch.from_numpy(pixels))[:2]
             classes.append(torch.sigmoid(class_logits).numpy())
             artifact.append(torch.sigmoid(artifact_logit)[:, 0].numpy())
     return np.concatenate(classes), np.concatenate(artifact)

@@ -37,17 +37,22 @@ from artifactsdk.errors import ArtifactSDKError
 @click.option("--worse-group", "worse_groups", multiple=True, metavar="WORSE:BETTER",
               help="Rank every rated image of group WORSE above (more artifact than) every image of group "
                    "BETTER, e.g. sd1.5_lowstep:sd1.5_normal (groups: file name without _NNN). Repeatable.")
+@click.option("--scene-statistics/--no-scene-statistics", default=True, show_default=True,
+              help="The image score also reads natural-scene statistics of the whole image (BRISQUE's "
+                   "MSCN moments, computed inside the model), next to the pooled deep features.")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(min=1), help="Torch CPU threads.")
 @click.option("--quiet", is_flag=True, help="No progress and no summary.")
 def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, images: Path, mos_column: str,
          out: Path, val_fraction: float, seed: int, classifier_input: int | None, worse_groups: tuple[str, ...],
-         threads: int, quiet: bool) -> None:
+         scene_statistics: bool, threads: int, quiet: bool) -> None:
     """Fit the image-level artifact score on rated images and raise the thresholds to
-    what clean photographs reach."""
+    what clean photographs reach. The tuned classifier outputs its evidence map (the
+    per-position score whose mean is the image score); tuning.json reports the
+    leave-one-generator-out folds of the fit."""
     import numpy as np
     import torch
 
-    from artifactsdk.models import load_checkpoint, save_checkpoint
+    from artifactsdk.models import load_checkpoint, save_checkpoint, with_evidence_map
     from artifactsdk.training.arrays import class_targets, split_indices
     from artifactsdk.training.datasets import open_dataset
     from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE
@@ -86,6 +91,7 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
         options = TuningOptions(seed=seed, input_size=classifier_input, worse_groups=tuple(order))
         report = {"skipped": skipped, "rated_images": len(real.ratings), "synth_images": len(synth_samples)}
         classifier, classifier_config = load_checkpoint(checkpoint / "classifier")
+        classifier = with_evidence_map(classifier, classifier_config, scene_statistics)
         report["classifier"], rated_probability = tune_classifier(classifier, classifier_config, real, options, quiet)
         segmenter, segmenter_config = load_checkpoint(checkpoint / "segmenter")
         report["segmenter"] = tune_segmenter(segmenter, segmenter_config, real.photos[1::2], options, quiet)
@@ -106,6 +112,7 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
     (out / "tuning.json").write_text(json.dumps(report, indent=2) + "\n")
     if not quiet:
         click.echo(json.dumps({"classifier": report["classifier"]["thresholds"],
+                               "leave_one_generator_out": report["classifier"]["leave_one_generator_out"],
                                "segmenter": report["segmenter"]["thresholds"],
                                "segmenter_weight": report["segmenter"]["image_score_weight"],
                                "skipped": len(skipped)}, indent=2))

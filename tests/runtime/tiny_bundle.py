@@ -82,6 +82,23 @@ def classifier_graph():
     return helper.make_graph(nodes, "tiny_classifier", [_pixels_input(helper, TensorProto)], outputs, initializers)
 
 
+def evidence_classifier_graph():
+    """Like classifier_graph, but the image artifact logit is the *mean* redness and the
+    redness map itself is the evidence map (artifact_map): as the default classifier, the
+    image score is the mean of the map."""
+    from onnx import TensorProto, helper
+
+    graph = classifier_graph()
+    nodes = [node for node in graph.node if node.output[0] != "artifact_logit"]
+    nodes += [helper.make_node("GlobalAveragePool", ["redness"], ["mean_redness"]),
+              helper.make_node("Flatten", ["mean_redness"], ["artifact_logit"]),
+              helper.make_node("Identity", ["redness"], ["artifact_map"])]
+    outputs = [*graph.output, helper.make_tensor_value_info("artifact_map", TensorProto.FLOAT,
+                                                            ["N", 1, SIZE // STRIDE, SIZE // STRIDE])]
+    initializers = [init for init in graph.initializer if init.name not in ("image_w", "image_b")]
+    return helper.make_graph(nodes, "tiny_evidence_classifier", graph.input, outputs, initializers)
+
+
 def red_square_image(size: int = 64, box=(8, 8, 24, 24), seed: int = 0) -> np.ndarray:
     """A grey, slightly noisy image with a pure red square at box = (x0, y0, x1, y1)."""
     rng = np.random.default_rng(seed)
@@ -132,8 +149,10 @@ def _write_variants(root: Path, name: str, graph, variants) -> dict:
     return files
 
 
-def build_tiny_bundle(root: Path, roles=("segmenter", "classifier"), variants=("fp32", "int8")) -> Path:
-    """Write a bundle with the given models and ONNX variants into `root`; return `root`."""
+def build_tiny_bundle(root: Path, roles=("segmenter", "classifier"), variants=("fp32", "int8"),
+                      evidence: bool = False) -> Path:
+    """Write a bundle with the given models and ONNX variants into `root`; return `root`.
+    With `evidence` the classifier scores the mean redness and outputs its map."""
     root.mkdir(parents=True, exist_ok=True)
     models = {}
     if "segmenter" in roles:
@@ -148,11 +167,13 @@ def build_tiny_bundle(root: Path, roles=("segmenter", "classifier"), variants=("
             "task": "classification", "architecture": "tiny-redness",
             "input": SPEC.to_manifest(dynamic_hw=False),
             "outputs": [{"name": "class_logits", "semantics": "class_logits"},
-                        {"name": "artifact_logit", "semantics": "image_artifact_logit"}],
+                        {"name": "artifact_logit", "semantics": "image_artifact_logit"},
+                        *([{"name": "artifact_map", "semantics": "image_artifact_map"}] if evidence else [])],
             "labels": [{"index": c.index, "key": c.key, "name": c.name, "prompts": list(c.prompts),
                         "threshold": 0.5} for c in taxonomy.CLASSES],
             "thresholds": {"artifact": 0.5, "cascade": 0.3},
-            "files": _write_variants(root, "classifier", classifier_graph(), variants)}
+            "files": _write_variants(root, "classifier",
+                                     evidence_classifier_graph() if evidence else classifier_graph(), variants)}
     write_manifest(root, {"format_version": 1, "name": "tiny", "version": "0", "sdk_version": __version__,
                           "created": "tests/runtime/tiny_bundle.py", "models": models})
     return root

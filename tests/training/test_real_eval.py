@@ -17,7 +17,8 @@ from artifactsdk.cli import main
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.training.datasets import load_samples
 from artifactsdk.training.real_data import group_from_name
-from artifactsdk.training.real_eval import laplacian_variance, parse_auroc_split
+from artifactsdk.training.baselines import laplacian_variance
+from artifactsdk.training.real_eval import parse_auroc_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 from tiny_bundle import build_tiny_bundle, red_square_image  # noqa: E402
@@ -128,7 +129,7 @@ def test_mos_baseline_ranks_known_sharpness_perfectly(bundle, tmp_path):
     assert "sharp_099.png" in result.stderr
     report = json.loads(out.read_text())["mos"]
     assert (report["listed"], report["images"], report["failed"]) == (11, 10, 1)
-    baseline = report["baseline_laplacian_variance"]
+    baseline = report["baselines"]["laplacian_variance"]
     assert baseline["spearman"] == pytest.approx(1.0)
     assert baseline["groups"]["sharp"]["spearman"] == pytest.approx(1.0)
     assert baseline["mean_within_group_spearman"] == pytest.approx(1.0)

@@ -261,13 +261,41 @@ export function segmenterProbability(outputs, specs) {
   throw new Error(`the segmenter has no artifact output among ${specs.map((s) => s.semantics).join(", ")}`);
 }
 
-/** {classes: per-class probabilities or null, image: image artifact probability or null}. */
+/** {classes: per-class probabilities or null, image: image artifact probability or null,
+ * evidence: the per-position artifact probability map or null (artifactsdk.postprocess.classifier_evidence)}. */
 export function classifierProbabilities(outputs, specs) {
   const found = bySemantics(outputs, specs);
   const classes = found.class_logits ? Array.from(found.class_logits.data, sigmoid) : null;
   let image = found.image_artifact_logit ? sigmoid(found.image_artifact_logit.data[0]) : null;
   if (image === null && classes !== null) image = Math.max(...classes);
-  return { classes, image };
+  let evidence = null;
+  if (found.image_artifact_map) {
+    const [h, w] = found.image_artifact_map.dims.slice(-2);
+    evidence = { data: Float32Array.from(found.image_artifact_map.data, sigmoid), width: w, height: h };
+  }
+  return { classes, image, evidence };
+}
+
+/** A flagged image's mask: the segmenter's map and the evidence cells (nearest neighbour),
+ * whichever is higher, the evidence rescaled so its threshold lands on the pixel threshold
+ * (artifactsdk.postprocess.with_evidence). */
+function withEvidence(map, evidence, thresholds) {
+  const odds = (p) => {
+    const q = Math.min(Math.max(p, 1e-7), 1 - 1e-7);
+    return q / (1 - q);
+  };
+  const factor = odds(thresholds.pixel) / odds(thresholds.artifact);
+  const rescaled = Float32Array.from(evidence.data, (e) => Math.fround((e * factor) / (e * factor + (1 - e))));
+  if (!map) return { data: rescaled, width: evidence.width, height: evidence.height };
+  const data = new Float32Array(map.data.length);
+  for (let y = 0; y < map.height; y++) {
+    const row = Math.floor((y * evidence.height) / map.height) * evidence.width;
+    for (let x = 0; x < map.width; x++) {
+      const cell = rescaled[row + Math.floor((x * evidence.width) / map.width)];
+      data[y * map.width + x] = Math.max(map.data[y * map.width + x], cell);
+    }
+  }
+  return { data, width: map.width, height: map.height };
 }
 
 function segmenterImageScore(probability, method) {
@@ -383,39 +411,44 @@ function findRegions(map, size, threshold, label, config) {
   return regions;
 }
 
-/** One image's record, as artifactsdk.postprocess.build_detection builds it. */
-export function buildRecord(image, config, classProbs, imageProb, map) {
+/** One image's record, as artifactsdk.postprocess.build_detection builds it, and the map its
+ * mask and regions come from. */
+export function buildRecord(image, config, classProbs, imageProb, map, evidence = null) {
   const { thresholds, labels } = config;
   const trained = config.trained_classes;
   const scores = {};
+  const names = {};
   const passed = [];
-  let top = null;
   if (classProbs !== null) {
-    const eligible = labels.filter((spec) => !trained.length || trained.includes(spec.key));
-    for (const spec of [...labels].sort((a, b) => a.index - b.index)) scores[spec.key] = classProbs[spec.index];
-    for (const spec of eligible) {
-      if (scores[spec.key] >= (spec.threshold ?? thresholds.class)) passed.push([scores[spec.key], spec.key]);
+    for (const spec of [...labels].sort((a, b) => a.index - b.index)) {
+      scores[spec.key] = classProbs[spec.index];
+      names[spec.key] = spec.name;
     }
-    if (eligible.length) {
-      const best = eligible.reduce((a, b) => (classProbs[b.index] > classProbs[a.index] ? b : a));
-      top = [best.key, best.name];
+    for (const spec of labels) {
+      const eligible = !trained.length || trained.includes(spec.key);
+      if (eligible && scores[spec.key] >= (spec.threshold ?? thresholds.class)) passed.push([scores[spec.key], spec.key]);
     }
   }
+  const found = passed.sort((a, b) => b[0] - a[0]).map(([, key]) => key);
   const segmenterScore = map ? segmenterImageScore(map.data, config.image_score) : null;
   const score = combineScores(imageProb, segmenterScore, config.image_score, thresholds);
+  const isArtifact = score >= thresholds.decision;
+  const reported = evidence && isArtifact ? withEvidence(map, evidence, thresholds) : map;
+  const label = found.length ? [found[0], names[found[0]]] : null;
   const size = [image.width, image.height];
-  return {
+  const record = {
     source: image.source ?? null,
     size,
     original_size: image.originalSize,
     artifact_score: score,
-    is_artifact: score >= thresholds.decision,
-    labels: passed.sort((a, b) => b[0] - a[0]).map(([, key]) => key),
+    is_artifact: isArtifact,
+    labels: found,
     scores,
     segmented: map !== null,
     pixel_threshold: thresholds.pixel,
-    regions: map ? findRegions(map, size, thresholds.pixel, top, config) : [],
+    regions: reported ? findRegions(reported, size, thresholds.pixel, label, config) : [],
   };
+  return { record, map: reported };
 }
 
 /** The (h, w) map bilinearly resized to the image's size (artifactsdk.postprocess.upsample). */
@@ -474,11 +507,13 @@ export class ArtifactDetector {
     timings.preprocess = performance.now() - t;
     let classProbs = null;
     let imageProb = null;
+    let evidence = null;
     let map = null;
     if (this.sessions.classifier) {
       t = performance.now();
       const outputs = await this.sessions.classifier.run(inputs.classifier);
-      ({ classes: classProbs, image: imageProb } = classifierProbabilities(outputs, this.config.models.classifier.outputs));
+      ({ classes: classProbs, image: imageProb, evidence } = classifierProbabilities(
+        outputs, this.config.models.classifier.outputs));
       timings.classifier = performance.now() - t;
     }
     if (this.sessions.segmenter) {
@@ -488,10 +523,10 @@ export class ArtifactDetector {
       timings.segmenter = performance.now() - t;
     }
     t = performance.now();
-    const record = buildRecord(image, this.config, classProbs, imageProb, map);
+    const { record, map: reported } = buildRecord(image, this.config, classProbs, imageProb, map, evidence);
     timings.postprocess = performance.now() - t;
     t = performance.now();
-    const mask = map ? upsample(map, image.width, image.height) : null;
+    const mask = reported ? upsample(reported, image.width, image.height) : null;
     timings.mask = performance.now() - t;
     timings.total = performance.now() - started;
     return { record, mask, image, timings };
