@@ -12,8 +12,11 @@
    features already respond to artifacts (on the first recipe's data its validation
    loss after two epochs was 0.78 against 0.90 from the ImageNet start);
 4. ``artifactsdk tune`` fits the image score on the training part of the rated images in
-   ``--ratings`` (a folder with mos.csv and images/, split by prompt) and raises the
-   thresholds to what the clean photographs reach;
+   ``--ratings`` (a folder with mos.csv and images/, split by prompt), with the
+   natural-scene statistics beside the deep features and leave-one-generator-out folds in
+   its report, gives the classifier its evidence map, and raises the thresholds to what
+   the clean photographs reach; its synthetic images are a set of their own (seed 2, 800
+   images, half of them used), never trained on;
 5. both tuned checkpoints are written as fp16 safetensors into the artifactsdk-weights package (weights/).
 The thread counts are part of the recipe: torch's CPU kernels add up in a different
 order with a different count, so the same seed gives the same weights only with them.
@@ -35,6 +38,7 @@ import click
 from artifactsdk.models.checkpoint import shipped_weights
 
 TRAIN_SEED, TRAIN_COUNT, HELDOUT_SEED, HELDOUT_COUNT, SIZE = 1, 4000, 1000, 500, 512
+TUNE_SEED, TUNE_COUNT, TUNE_FRACTION = 2, 800, 0.5  # synthetic images for tune, apart from training's
 CAMERA_EFFECTS, NEGATIVE_FRACTION = 0.4, 0.35
 RATINGS_HELDOUT_FRACTION = 0.35  # of the prompts; their images are never used for tuning
 CLASSIFIER_RUN_SIZE = 512  # trained on 256 crops, run (and its image score fitted) at 512
@@ -117,9 +121,10 @@ def main(work: Path, photos: Path, heldout_photos: Path, ratings: Path, ship_to:
                            "--resume", *args), check=True)
         click.echo(f"{name} trained after {time.perf_counter() - started:.0f}s")
     train_ratings, heldout_ratings = split_ratings(ratings, work)
-    subprocess.run(cli("tune", "--checkpoint", str(work), "--data", str(data), "--photos", str(photos),
+    make_synth(work / "tune-data", TUNE_SEED, TUNE_COUNT, photos)
+    subprocess.run(cli("tune", "--checkpoint", str(work), "--data", str(work / "tune-data"), "--photos", str(photos),
                        "--mos-csv", str(train_ratings), "--images", str(ratings / "images"),
-                       "--out", str(work / "tuned"), "--seed", str(TRAIN_SEED),
+                       "--out", str(work / "tuned"), "--seed", str(TUNE_SEED), "--val-fraction", str(TUNE_FRACTION),
                        "--classifier-input", str(CLASSIFIER_RUN_SIZE),
                        *[arg for pair in WORSE_GROUPS for arg in ("--worse-group", pair)], "--quiet"), check=True)
     click.echo(f"tuned on real images after {time.perf_counter() - started:.0f}s")
