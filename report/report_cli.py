@@ -17,15 +17,20 @@ import click
 def report(results, out, embed_mb, page_size) -> None:
     """Write an HTML report of RESULTS: a `detect --out` folder, `detect --jsonl` (or --json)
     output, a `scan --out` folder or one of its Parquet files. Opens offline, from disk."""
-    from artifactsdk.errors import ArtifactSDKError
+    from artifactsdk.errors import ArtifactSDKError, InvalidInputError
     from artifactsdk.image_files import one_line
     from artifactsdk.report.build import EMBED_MB, PAGE_SIZE, build_report
     from artifactsdk.report.results import load_items
 
     try:
         items = load_items(results)
+    except ArtifactSDKError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
         summary = build_report(items, results, out, embed_mb=EMBED_MB if embed_mb is None else embed_mb,
                                page_size=PAGE_SIZE if page_size is None else page_size)
+    except InvalidInputError as exc:  # what --out would overwrite or delete: refused, kept
+        raise click.BadParameter(str(exc), param_hint="--out") from exc
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     for item in items:

@@ -91,8 +91,9 @@ def test_linked_mode_refuses_a_users_folder_even_of_thumbnail_names(detect_jsonl
     users = tmp_path / "report_files"
     users.mkdir()
     (users / "000001.jpg").write_bytes(b"my photo")
-    with pytest.raises(InvalidInputError, match="report_files exists and was not written by artifactsdk report"):
-        build_report(load_items(detect_jsonl), detect_jsonl, tmp_path / "report.html", embed_mb=0)
+    result = CliRunner().invoke(main, ["report", str(detect_jsonl), "--out", str(tmp_path / "report.html"),
+                                       "--embed-mb", "0"])
+    assert result.exit_code == 2 and "report_files exists and was not written by artifactsdk report" in result.output
     assert [p.name for p in users.iterdir()] == ["000001.jpg"] and (users / "000001.jpg").read_bytes() == b"my photo"
     assert not (tmp_path / "report.html").exists()
 
@@ -111,7 +112,7 @@ def test_refuses_to_replace_a_file_that_is_not_a_report(detect_jsonl, tmp_path):
     mine = tmp_path / "notes.html"
     mine.write_text("<p>my notes</p>")
     result = CliRunner().invoke(main, ["report", str(detect_jsonl), "--out", str(mine)])
-    assert result.exit_code == 1 and "is not a page artifactsdk report wrote" in result.output
+    assert result.exit_code == 2 and "is not a page artifactsdk report wrote" in result.output
     assert mine.read_text() == "<p>my notes</p>"
     outside = tmp_path / "outside.html"
     outside.write_text("keep")
