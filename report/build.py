@@ -21,8 +21,8 @@ from artifactsdk.report import files_dir, pictures
 from artifactsdk.report.results import Item
 from artifactsdk.result_folder import OVERLAY_SUFFIX
 
-# Megabytes of pictures a page embeds. Measured on 200 AGIQA-3K images (BENCHMARKS.md,
-# "Report and browser"): 54 KB of pictures per image, so 4 MB embeds about 75 images.
+# Megabytes of pictures a page embeds. Measured on 200 AGIQA-3K images (README, "See the
+# results"): 54 KB of pictures per image, so 4 MB embeds about 75 images; 200 made 11 MB.
 EMBED_MB = 4.0
 PAGE_SIZE = 60  # cards per page of the grid
 CHUNK = 16  # images encoded between two looks at the embedding budget
@@ -94,7 +94,8 @@ def _embed_all(items: list[Item], pool: ThreadPoolExecutor, budget_bytes: float)
     """Every entry with its pictures embedded, or None as soon as they pass the budget."""
     entries, total = [], 0
     for start in range(0, len(items), CHUNK):
-        chunk = list(pool.map(lambda index: _embedded(items[index], index), range(start, min(start + CHUNK, len(items)))))
+        indices = range(start, min(start + CHUNK, len(items)))
+        chunk = list(pool.map(lambda index: _embedded(items[index], index), indices))
         total += sum(map(_picture_bytes, chunk))
         if total > budget_bytes:
             return None

@@ -28,7 +28,7 @@ from artifactsdk.errors import InvalidInputError, MissingDependencyError
 from artifactsdk.postprocess import DEFAULT_THRESHOLDS
 from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME
 
-REGION_NUMBERS = ("area_fraction", "mean_score")  # numbers of a region the page shows (box aside)
+REGION_SHARES = ("area_fraction", "mean_score")  # numbers in [0, 1] of a region the page shows
 REGION_TEXTS = ("caption", "label", "label_name")
 
 
@@ -73,6 +73,14 @@ def _number(value, what: str) -> float:
     return float(value)
 
 
+def _share(value, what: str) -> float:
+    """A score or a share of the image: a number in [0, 1]."""
+    number = _number(value, what)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"'{what}' should be in [0, 1], found {number!r}")
+    return number
+
+
 def _region(value, n: int) -> dict:
     """A region as the page draws it: a box of four numbers, numeric shares, text captions."""
     if not isinstance(value, dict):
@@ -81,9 +89,9 @@ def _region(value, n: int) -> dict:
     if not isinstance(box, (list, tuple)) or len(box) != 4:
         raise ValueError(f"region {n} has no 'box' of four numbers (x0, y0, x1, y1)")
     region = {"box": [_number(side, f"region {n} box") for side in box]}
-    for key in REGION_NUMBERS:
+    for key in REGION_SHARES:
         if value.get(key) is not None:
-            region[key] = _number(value[key], f"region {n} {key}")
+            region[key] = _share(value[key], f"region {n} {key}")
     for key in REGION_TEXTS:
         if value.get(key) is not None:
             region[key] = str(value[key])
@@ -105,7 +113,7 @@ def _verdict(record: dict) -> tuple[float | None, bool]:
     score, flagged = record.get("artifact_score"), record.get("is_artifact")
     if score is None and flagged is None:
         raise ValueError("the record has neither 'artifact_score' nor 'is_artifact'")
-    score = None if score is None else _number(score, "artifact_score")
+    score = None if score is None else _share(score, "artifact_score")
     if flagged is None:
         return score, score >= DEFAULT_THRESHOLDS["decision"]
     if not isinstance(flagged, bool):
@@ -135,7 +143,7 @@ def to_item(record: dict, base: Path, where: str) -> Item:
         score, flagged = _verdict(record)
         item = Item(source=str(source), artifact_score=score, is_artifact=flagged,
                     labels=[str(label) for label in _decoded(record.get("labels"), list, "labels")],
-                    scores={str(k): _number(v, f"scores {k}")
+                    scores={str(k): _share(v, f"scores {k}")
                             for k, v in _decoded(record.get("scores"), dict, "scores").items() if v is not None},
                     regions=[_region(region, n) for n, region in
                              enumerate(_decoded(record.get("regions"), list, "regions"), 1)],

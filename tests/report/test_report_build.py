@@ -143,7 +143,8 @@ def test_non_finite_and_malformed_values_are_marked_and_the_page_still_parses(tm
            "nan class score": {"artifact_score": 0.7, "scores": {"x": float("nan")}},
            "text area": {"artifact_score": 0.7, "regions": [{**region, "area_fraction": "big"}]},
            "no box": {"artifact_score": 0.7, "regions": [{"area_fraction": 0.1, "caption": "c"}]},
-           "text verdict": {"is_artifact": "no"}, "bad size": {"artifact_score": 0.7, "size": ["a", 3]}}
+           "text verdict": {"is_artifact": "no"}, "bad size": {"artifact_score": 0.7, "size": ["a", 3]},
+           "huge area": {"artifact_score": 0.7, "regions": [{**region, "area_fraction": 1e308}] * 2}}
     lines = [json.dumps({"source": "good.png", "artifact_score": 0.7, "regions": [region], "size": [8, 8]})]
     lines += [json.dumps({"source": name, **fields}) for name, fields in bad.items()]  # json writes NaN as NaN
     results = tmp_path / "r.jsonl"
@@ -153,6 +154,7 @@ def test_non_finite_and_malformed_values_are_marked_and_the_page_still_parses(tm
     reasons = {item.source: item.error for item in items[1:]}
     assert "finite number" in reasons["nan score"] and "finite number" in reasons["inf score"]
     assert "finite number" in reasons["text area"] and "no 'box'" in reasons["no box"]
+    assert "should be in [0, 1]" in reasons["huge area"]
     summary = build_report(items, results, tmp_path / "r.html")
     assert summary["failed"] == len(bad)
     assert len(page_data((tmp_path / "r.html").read_text())["items"]) == len(items)  # strict JSON: no NaN

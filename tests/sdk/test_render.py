@@ -37,7 +37,8 @@ def test_every_caption_pixel_is_inside_the_image(size, box, name):
     roomy = Image.new("RGB", (4 * size[0] + 400, 4 * size[1] + 400), (255, 0, 255))
     line_height = sum(font.getmetrics())
     for n, text in enumerate(lines):
-        ImageDraw.Draw(roomy).text((200 + CAPTION_PAD, 200 + CAPTION_PAD + n * line_height), text, fill=WHITE, font=font)
+        position = (200 + CAPTION_PAD, 200 + CAPTION_PAD + n * line_height)
+        ImageDraw.Draw(roomy).text(position, text, fill=WHITE, font=font)
     assert ink(drawn) == ink(roomy) > 0
 
 
