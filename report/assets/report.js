@@ -110,8 +110,8 @@
     return found && !isFailed(found) ? found : undefined;
   }
   function show(item) {
-    location.hash = fragmentOf(item);  // the back button closes the view again
-    openDetail(item);
+    if (location.hash === fragmentOf(item)) openDetail(item);
+    else location.hash = fragmentOf(item);  // hashchange opens it; the back button closes it again
   }
   function followFragment() {
     const item = itemOfFragment(location.hash);
