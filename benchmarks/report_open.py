@@ -54,15 +54,17 @@ def open_times(report: Path, runs: int, screenshot: Path | None) -> tuple[list[f
 @click.option("--runs", default=5, show_default=True, type=click.IntRange(1))
 @click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path), help="Save the first open as PNG.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
-def main(results, out, runs, screenshot, json_path):
-    from artifactsdk.report.build import build_report
+@click.option("--embed-mb", type=click.FloatRange(min=0), help="As report's --embed-mb (default: the command's).")
+@click.option("--first", type=click.IntRange(min=1), help="Report only the first N records.")
+def main(results, out, runs, screenshot, json_path, embed_mb, first):
+    from artifactsdk.report.build import EMBED_MB, build_report
     from artifactsdk.report.results import load_items
 
     load_at_start = load_average()
     with tempfile.TemporaryDirectory() as scratch:
         report = out or Path(scratch) / "report.html"
-        items = load_items(results)
-        summary = build_report(items, results, report)
+        items = load_items(results)[:first]
+        summary = build_report(items, results, report, embed_mb=EMBED_MB if embed_mb is None else embed_mb)
         times, in_view = open_times(report, runs, screenshot)
         stats = LatencyStats.from_ns([int(ms * 1e6) for ms in times])
         page_bytes = report.stat().st_size

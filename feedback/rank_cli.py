@@ -1,13 +1,16 @@
 """`artifactsdk rank PATH...`: order generated images from fewest to most artifacts.
 
-Prints one line per image, best first; --csv writes the table, --top K keeps the K best,
---copy-to DIR copies them there as RANK-NAME. A file that cannot be read is reported and
+Prints one line per image, best first; --csv writes the table of every image (the failed
+ones with their error), --top K prints and copies the K best, --copy-to DIR copies them
+there as RANK-NAME, never over a file. A file that cannot be read is reported once and
 skipped; the exit code is non-zero only when no image could be ranked.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -18,15 +21,27 @@ from artifactsdk.option_settings import BundleArgument
 from artifactsdk.progress import Progress
 
 
+@contextmanager
+def _warnings_off(logger_name: str):
+    """rank prints each failure itself; the reward's warning about it would say it twice."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 @click.command("rank")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--by", type=click.Choice(("score", "area")), default="score", show_default=True,
               help="score: the image-level artifact score; area: the share of the image marked as artifact.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write rank, source, reward, artifact_score, area, labels to this CSV.")
-@click.option("--top", type=click.IntRange(min=1), help="Keep only the K best images.")
+              help="Write rank, source, reward, artifact_score, area, labels, error of every image to this CSV.")
+@click.option("--top", type=click.IntRange(min=1), help="Print and copy only the K best images (the CSV has all).")
 @click.option("--copy-to", type=click.Path(file_okay=False, path_type=Path),
-              help="Copy the kept images here as RANK-NAME (001-name.png ...).")
+              help="Copy the kept images here as RANK-NAME (001-name.png ...); refuses a name already there.")
 @click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
 @click.option("--bundle", type=BundleArgument(), default="default", show_default=True,
               help="'default' or a bundle directory.")
@@ -55,7 +70,7 @@ def rank(paths, by, csv_path, top, copy_to, recursive, bundle, backend, precisio
                                 threads=threads)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
-    with reward, Progress("rank", len(items), quiet) as bar:
+    with reward, Progress("rank", len(items), quiet) as bar, _warnings_off(ArtifactReward.__module__):
         ranked, failed = rank_images(reward, items, bar)
     failures += failed
     kept = ranked[:top] if top else ranked
@@ -64,12 +79,12 @@ def rank(paths, by, csv_path, top, copy_to, recursive, bundle, backend, precisio
         click.echo(f"{place:>4}  {image.reward:.4f}  {image.source}  (score {image.artifact_score:.3f}, "
                    f"area {image.area * 100:.2f} %){labels}")
     if csv_path is not None:
-        write_csv(csv_path, kept)
+        write_csv(csv_path, ranked, failures)
     if copy_to is not None:
         try:
             copied = copy_ranked(kept, copy_to, inputs)
         except FileExistsError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.BadParameter(str(exc), param_hint="--copy-to") from exc
         if not quiet:
             click.echo(f"copied {len(copied)} images to {copy_to}", err=True)
     if not quiet:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from artifactsdk.image_files import same_input
 
-CSV_COLUMNS = ("rank", "source", "reward", "artifact_score", "area", "labels")
+CSV_COLUMNS = ("rank", "source", "reward", "artifact_score", "area", "labels", "error")
 
 
 @dataclass(frozen=True)
@@ -50,24 +51,28 @@ def rank_images(reward, items: list[tuple[Path, Path]], progress=None) -> tuple[
     return ranked, failures
 
 
-def write_csv(path: Path, ranked: list[RankedImage]) -> None:
+def write_csv(path: Path, ranked: list[RankedImage], failures: list[dict]) -> None:
+    """Every image: the ranked ones best first, then each that failed with its error and no rank."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, restval="", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(image.row(rank) for rank, image in enumerate(ranked, start=1))
+        writer.writerows(failures)
 
 
 def copy_ranked(ranked: list[RankedImage], folder: Path, inputs: list[Path]) -> list[Path]:
     """Copy the images to `folder` as RANK-NAME (001-cat.png), so the folder lists them best
-    first. Raises FileExistsError instead of overwriting an input."""
+    first. Nothing is ever overwritten or written through a link: when any target name is
+    taken (a file, a link, an input), FileExistsError names it and nothing is copied."""
     width = max(3, len(str(len(ranked))))
     targets = [folder / f"{rank:0{width}d}-{image.relative.name}" for rank, image in enumerate(ranked, start=1)]
-    for target in targets:
-        clash = same_input(target, inputs)
-        if clash is not None:
-            raise FileExistsError(f"{target} is the input image {clash}; copy to another folder: "
-                                  "outputs never overwrite inputs.")
+    taken = next((target for target in targets if os.path.lexists(target)), None)
+    if taken is not None:
+        clash = same_input(taken, inputs)
+        what = f"is the input image {clash}" if clash is not None else "already exists"
+        raise FileExistsError(f"{taken} {what}; rank never overwrites a file: copy to another (or an empty) folder.")
     folder.mkdir(parents=True, exist_ok=True)
     for image, target in zip(ranked, targets):
-        shutil.copyfile(image.source, target)
+        with open(image.source, "rb") as source, open(target, "xb") as copy:  # "x": never an existing file or link
+            shutil.copyfileobj(source, copy)
     return targets

@@ -1,26 +1,32 @@
 """Items -> one self-contained HTML page (inline CSS and JavaScript, data as JSON).
 
-Small runs embed every picture; larger ones (more than `embed_limit` images) write the
-thumbnails into `<report>_files/` and link the detail pictures where they lie, so the
-page stays small; the grid always pages.
+The page embeds its pictures while they take at most `embed_mb` megabytes; a larger run
+writes the thumbnails into `<report>_files/` and links the detail pictures where they lie,
+so the page stays small (see files_dir for what that folder may hold); the grid always
+pages. The page is rendered by Jinja2 with autoescaping, the data as script-safe JSON.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import os
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
+from jinja2 import Environment
+from markupsafe import Markup
+
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.report import pictures
+from artifactsdk.report import files_dir, pictures
 from artifactsdk.report.results import Item
 from artifactsdk.result_folder import OVERLAY_SUFFIX
 
-EMBED_LIMIT = 200  # images up to which every picture is embedded in the page
+# Megabytes of pictures a page embeds. Measured on 200 AGIQA-3K images (README, "See the
+# results"): 54 KB of pictures per image, so 4 MB embeds about 75 images; 200 made 11 MB.
+EMBED_MB = 4.0
 PAGE_SIZE = 60  # cards per page of the grid
-THUMB_NAME = re.compile(r"\d{6}\.jpg")
+CHUNK = 16  # images encoded between two looks at the embedding budget
+GENERATOR = "artifactsdk report"  # the page's <meta name="generator">: a later report may replace it
 
 
 def _check_out(out: Path, items: list[Item], results: Path) -> None:
@@ -29,46 +35,72 @@ def _check_out(out: Path, items: list[Item], results: Path) -> None:
     inputs = {results.resolve()} | {p.resolve() for item in items for p in (item.image, item.mask) if p}
     if out.resolve() in inputs:
         raise InvalidInputError(f"--out {out} is one of the inputs; outputs never overwrite inputs.")
+    if os.path.lexists(out) and not _is_report(out):
+        raise InvalidInputError(f"--out {out} exists and is not a page artifactsdk report wrote; it is kept. "
+                                "Choose another name.")
 
 
-def _clear_thumbnails(files_dir: Path) -> None:
-    """Remove the thumbnails of an earlier report of this name; refuse a folder holding anything else."""
-    if not files_dir.exists():
-        return
-    found = list(files_dir.iterdir()) if files_dir.is_dir() else [files_dir]
-    foreign = [p for p in found if not (p.is_file() and THUMB_NAME.fullmatch(p.name))]
-    if foreign:
-        raise InvalidInputError(f"{files_dir} exists and holds files this report did not write "
-                                f"({foreign[0].name}); choose another --out name.")
-    for path in found:
-        path.unlink()
-    files_dir.rmdir()
+def _is_report(path: Path) -> bool:
+    if path.is_symlink() or not path.is_file():
+        return False
+    with open(path, "rb") as handle:
+        return f'<meta name="generator" content="{GENERATOR}">'.encode() in handle.read(1024)
 
 
-def _entry(item: Item, index: int, embed: bool, report_dir: Path, files_dir: Path) -> dict:
+def _entry(item: Item, index: int) -> tuple[dict, object]:
+    """The item's data for the page, and its decoded picture (None when it has none)."""
     entry = {"id": index, "source": item.source, "score": item.artifact_score, "flagged": item.is_artifact,
              "labels": item.labels, "scores": item.scores, "regions": item.regions, "size": item.size,
              "area": item.area, "error": item.error, "thumb": None, "image": None, "mask": None}
     if item.error:
-        return entry
+        return entry, None
     picture = pictures.read_picture(item.image)
     if picture is None:
         entry["note"] = f"{item.image}: the picture could not be read"
-        return entry
+        return entry, None
     entry["shows_overlay"] = item.image is not None and item.image.name.endswith(OVERLAY_SUFFIX)
-    thumb = pictures.thumbnail(picture)
-    if embed:
-        entry["thumb"] = pictures.data_uri(thumb, "JPEG")
+    return entry, picture
+
+
+def _embedded(item: Item, index: int) -> dict:
+    entry, picture = _entry(item, index)
+    if picture is not None:
+        entry["thumb"] = pictures.data_uri(pictures.thumbnail(picture), "JPEG")
         entry["image"] = pictures.data_uri(pictures.detail(picture), "JPEG")
         mask = pictures.mask_png(item.mask)
         entry["mask"] = pictures.data_uri(mask, "PNG") if mask else None
-    else:
-        thumb_path = files_dir / f"{index:06d}.jpg"
-        thumb_path.write_bytes(thumb)
-        entry["thumb"] = pictures.relative_link(thumb_path, report_dir)
+    return entry
+
+
+def _linked(item: Item, index: int, report_dir: Path, folder: Path) -> dict:
+    entry, picture = _entry(item, index)
+    if picture is not None:
+        try:
+            thumb = files_dir.write_thumbnail(folder, index, pictures.thumbnail(picture))
+        except FileExistsError as exc:
+            raise InvalidInputError(f"{exc.filename} is in the way of a thumbnail and is kept; "
+                                    "choose another --out name.") from exc
+        entry["thumb"] = pictures.relative_link(thumb, report_dir)
         entry["image"] = pictures.relative_link(item.image, report_dir)
         entry["mask"] = pictures.relative_link(item.mask, report_dir) if item.mask and item.mask.is_file() else None
     return entry
+
+
+def _picture_bytes(entry: dict) -> int:
+    return sum(len(entry[key] or "") for key in ("thumb", "image", "mask"))
+
+
+def _embed_all(items: list[Item], pool: ThreadPoolExecutor, budget_bytes: float) -> list[dict] | None:
+    """Every entry with its pictures embedded, or None as soon as they pass the budget."""
+    entries, total = [], 0
+    for start in range(0, len(items), CHUNK):
+        indices = range(start, min(start + CHUNK, len(items)))
+        chunk = list(pool.map(lambda index: _embedded(items[index], index), indices))
+        total += sum(map(_picture_bytes, chunk))
+        if total > budget_bytes:
+            return None
+        entries += chunk
+    return entries
 
 
 def _asset(name: str) -> str:
@@ -76,32 +108,37 @@ def _asset(name: str) -> str:
 
 
 def render_page(title: str, entries: list[dict], page_size: int = PAGE_SIZE) -> str:
-    data = json.dumps({"title": title, "page_size": page_size, "items": entries}, separators=(",", ":"))
-    data = data.replace("<", "\\u003c")  # no "</script>" can end the data block early
-    page = _asset("report.html")
-    for marker, value in (("/*REPORT_CSS*/", _asset("report.css")), ("/*REPORT_JS*/", _asset("report.js")),
-                          ("{{TITLE}}", title.replace("&", "&amp;").replace("<", "&lt;")), ("{{DATA}}", data)):
-        page = page.replace(marker, value)
-    return page
+    """The page: every value escaped by Jinja2 (the data through `tojson`, which escapes
+    `<`, `>`, `&` and `'`, so no string can end the data block); NaN is refused."""
+    environment = Environment(autoescape=True, keep_trailing_newline=True)
+    environment.policies["json.dumps_kwargs"] = {"allow_nan": False, "separators": (",", ":")}
+    template = environment.from_string(_asset("report.html"))
+    return template.render(title=title, generator=GENERATOR, css=Markup(_asset("report.css")),
+                           js=Markup(_asset("report.js")),
+                           data={"title": title, "page_size": page_size, "items": entries})
 
 
-def build_report(items: list[Item], results: str | Path, out: str | Path, *, embed_limit: int = EMBED_LIMIT,
+def build_report(items: list[Item], results: str | Path, out: str | Path, *, embed_mb: float = EMBED_MB,
                  page_size: int = PAGE_SIZE, workers: int = 2) -> dict:
     """Write the report for `items` (read from `results`) to `out`; returns a summary."""
     out, results = Path(out), Path(results)
     _check_out(out, items, results)
+    folder = files_dir.files_dir_of(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    embed = len(items) <= embed_limit
-    files_dir = out.with_name(out.stem + "_files")
-    _clear_thumbnails(files_dir)
-    if not embed:
-        files_dir.mkdir()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        entries = list(pool.map(lambda pair: _entry(pair[1], pair[0], embed, out.parent, files_dir),
-                                enumerate(items)))
+        entries = _embed_all(items, pool, embed_mb * 1e6)
+        embedded = entries is not None
+        if not embedded:
+            files_dir.check_writable(folder)
+        files_dir.clear(folder)  # an earlier large report's thumbnails; a folder of someone else's stays
+        if not embedded:
+            files_dir.create(folder)
+            entries = list(pool.map(lambda index: _linked(items[index], index, out.parent, folder),
+                                    range(len(items))))
+    # _check_out made sure `out` is new or an earlier report (a file, not a link).
     out.write_text(render_page(f"Artifacts in {results.name}", entries, page_size), encoding="utf-8")
-    return {"out": str(out), "images": len(items), "embedded": embed,
+    return {"out": str(out), "images": len(items), "embedded": embedded,
             "failed": sum(1 for item in items if item.error),
             "flagged": sum(1 for item in items if item.is_artifact and not item.error),
             "without_picture": sum(1 for e in entries if "note" in e),
-            "files_dir": None if embed else str(files_dir)}
+            "files_dir": None if embedded else str(folder)}

@@ -11,12 +11,16 @@ Three inputs are read:
   ([width, height]), `error`, `overlay` and `mask` (image paths). `scores`, `labels` and
   `regions` may also be JSON strings. Other columns are ignored.
 
-A record that cannot be understood is reported as a failed item (with why), never fatal.
+A record that cannot be understood is reported as a failed item (with why), never fatal:
+one without a verdict (neither `artifact_score` nor `is_artifact`), a score that is not a
+finite number, a region without a `box` of four numbers or with a non-numeric
+`area_fraction`. A failed image is never shown as clean.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +28,8 @@ from artifactsdk.errors import InvalidInputError, MissingDependencyError
 from artifactsdk.postprocess import DEFAULT_THRESHOLDS
 from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME
 
+REGION_SHARES = ("area_fraction", "mean_score")  # numbers in [0, 1] of a region the page shows
+REGION_TEXTS = ("caption", "label", "label_name")
 
 
 @dataclass
@@ -60,6 +66,61 @@ def _decoded(value, kind: type, what: str):
     return value
 
 
+def _number(value, what: str) -> float:
+    """`value` as a finite float; a bool, a string, NaN or an infinity is malformed."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"'{what}' should be a finite number, found {value!r}")
+    return float(value)
+
+
+def _share(value, what: str) -> float:
+    """A score or a share of the image: a number in [0, 1]."""
+    number = _number(value, what)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"'{what}' should be in [0, 1], found {number!r}")
+    return number
+
+
+def _region(value, n: int) -> dict:
+    """A region as the page draws it: a box of four numbers, numeric shares, text captions."""
+    if not isinstance(value, dict):
+        raise ValueError(f"region {n} should be an object, found {type(value).__name__}")
+    box = value.get("box")
+    if not isinstance(box, (list, tuple)) or len(box) != 4:
+        raise ValueError(f"region {n} has no 'box' of four numbers (x0, y0, x1, y1)")
+    region = {"box": [_number(side, f"region {n} box") for side in box]}
+    for key in REGION_SHARES:
+        if value.get(key) is not None:
+            region[key] = _share(value[key], f"region {n} {key}")
+    for key in REGION_TEXTS:
+        if value.get(key) is not None:
+            region[key] = str(value[key])
+    return region
+
+
+def _size(value) -> list[int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(
+            isinstance(side, int) and not isinstance(side, bool) and side > 0 for side in value):
+        raise ValueError(f"'size' should be [width, height] in pixels, found {value!r}")
+    return list(value)
+
+
+def _verdict(record: dict) -> tuple[float | None, bool]:
+    """The record's artifact score and verdict; a record with neither is malformed (it must
+    not read as clean)."""
+    score, flagged = record.get("artifact_score"), record.get("is_artifact")
+    if score is None and flagged is None:
+        raise ValueError("the record has neither 'artifact_score' nor 'is_artifact'")
+    score = None if score is None else _share(score, "artifact_score")
+    if flagged is None:
+        return score, score >= DEFAULT_THRESHOLDS["decision"]
+    if not isinstance(flagged, bool):
+        raise ValueError(f"'is_artifact' should be true or false, found {flagged!r}")
+    return score, flagged
+
+
 def _resolved(path, base: Path) -> Path | None:
     """An image path of a record: absolute, or relative to the results' folder, or (as detect
     writes the paths it was given) to the current folder."""
@@ -79,16 +140,14 @@ def to_item(record: dict, base: Path, where: str) -> Item:
     if record.get("error"):
         return Item(source=str(source), error=str(record["error"]))
     try:
-        score = record.get("artifact_score")
-        score = None if score is None else float(score)
-        flagged = record.get("is_artifact")
-        item = Item(source=str(source), artifact_score=score,
-                    is_artifact=bool(flagged) if flagged is not None else (score or 0.0) >= DEFAULT_THRESHOLDS["decision"],
+        score, flagged = _verdict(record)
+        item = Item(source=str(source), artifact_score=score, is_artifact=flagged,
                     labels=[str(label) for label in _decoded(record.get("labels"), list, "labels")],
-                    scores={str(k): float(v) for k, v in _decoded(record.get("scores"), dict, "scores").items()
-                            if v is not None},
-                    regions=[dict(region) for region in _decoded(record.get("regions"), list, "regions")],
-                    size=list(record["size"]) if record.get("size") is not None else None)
+                    scores={str(k): _share(v, f"scores {k}")
+                            for k, v in _decoded(record.get("scores"), dict, "scores").items() if v is not None},
+                    regions=[_region(region, n) for n, region in
+                             enumerate(_decoded(record.get("regions"), list, "regions"), 1)],
+                    size=_size(record.get("size")))
     except (ValueError, TypeError, KeyError, json.JSONDecodeError) as exc:
         return Item(source=str(source), error=f"{where}: {exc}")
     item.image = _resolved(record.get("overlay"), base) or _resolved(source, base)

@@ -192,9 +192,13 @@ def caption(class_name: str | None, box: tuple[int, int, int, int], size: tuple[
         column = min(2, int(3 * (box[0] + box[2]) / 2 / width))
         row = min(2, int(3 * (box[1] + box[3]) / 2 / height))
         place = CAPTION_PLACES[row][column]
+    return f"{what} {place} ({area_share(area_fraction)} % of the image)"
+
+
+def area_share(area_fraction: float) -> str:
+    """A region's share of the image in whole percent as captions write it: "< 1", "4", "37"."""
     percent = area_fraction * 100
-    share = "< 1" if percent < 1 else f"{percent:.0f}"
-    return f"{what} {place} ({share} % of the image)"
+    return "< 1" if percent < 1 else f"{percent:.0f}"
 
 
 def find_regions(probability: np.ndarray, size: tuple[int, int], threshold: float,

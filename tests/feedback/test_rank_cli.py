@@ -1,4 +1,6 @@
 import csv
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -34,7 +36,7 @@ def test_rank_by_area_writes_the_csv_and_copies_the_best(folder, tiny_bundle, tm
     assert "error: " in result.stderr and "broken.png" in result.stderr
     assert "5 images: 4 ranked by area, 1 failed" in result.stderr
     rows = list(csv.DictReader(table.open()))
-    assert [row["rank"] for row in rows] == ["1", "2"] and float(rows[0]["area"]) == 0.0
+    assert [row["rank"] for row in rows[:2]] == ["1", "2"] and float(rows[0]["area"]) == 0.0
     assert float(rows[0]["reward"]) > float(rows[1]["reward"]) and rows[1]["labels"] == "localized_blur"
     assert sorted(p.name for p in best.iterdir()) == ["001-none.png", "002-small.png"]
     assert (best / "002-small.png").read_bytes() == (folder / "small.png").read_bytes()
@@ -54,7 +56,7 @@ def test_outputs_never_overwrite_inputs(folder, tiny_bundle):
     (folder / "001-none.png").write_bytes((folder / "big.png").read_bytes())
     result = run(folder / "none.png", folder / "001-none.png", "--bundle", tiny_bundle, "--copy-to", folder,
                  "--by", "area")
-    assert result.exit_code == 1 and "is the input image" in result.output
+    assert result.exit_code == 2 and "is the input image" in result.output
     assert (folder / "001-none.png").read_bytes() == (folder / "big.png").read_bytes()
 
 
@@ -62,3 +64,49 @@ def test_no_readable_image_exits_1(tmp_path, tiny_bundle):
     (tmp_path / "a.png").write_text("text")
     result = run(tmp_path, "--bundle", tiny_bundle)
     assert result.exit_code == 1 and "0 ranked" in result.stderr
+
+
+def test_top_limits_the_list_and_the_copies_but_the_csv_has_every_image(folder, tiny_bundle, tmp_path):
+    table = tmp_path / "rank.csv"
+    result = run(folder, "--by", "area", "--bundle", tiny_bundle, "--csv", table, "--top", 1, "--quiet")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 1
+    rows = list(csv.DictReader(table.open()))
+    assert [row["rank"] for row in rows] == ["1", "2", "3", "4", ""]
+    assert [row["source"].rsplit("/", 1)[1] for row in rows] == ["none.png", "small.png", "medium.png", "big.png",
+                                                                   "broken.png"]
+    failed = rows[-1]  # a failed image is listed with its error, never with a reward as if clean
+    assert "not an image format" in failed["error"] and failed["reward"] == failed["area"] == ""
+    assert all(row["error"] == "" for row in rows[:4])
+
+
+def test_an_unreadable_file_is_reported_once(tmp_path, tiny_bundle):
+    """In a process of its own: pytest's log capture would hide a second report by logging."""
+    text = tmp_path / "passwd"
+    text.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    result = subprocess.run([sys.executable, "-m", "artifactsdk.cli", "rank", str(text), "--bundle", str(tiny_bundle)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.count("not an image format") == 1, result.stderr
+
+
+def test_copy_to_refuses_a_name_already_there_and_copies_nothing(folder, tiny_bundle, tmp_path):
+    best = tmp_path / "best"
+    best.mkdir()
+    (best / "002-small.png").write_bytes(b"mine")
+    result = run(folder, "--by", "area", "--bundle", tiny_bundle, "--top", 2, "--copy-to", best)
+    assert result.exit_code == 2 and "002-small.png already exists" in result.output
+    assert (best / "002-small.png").read_bytes() == b"mine"
+    assert sorted(p.name for p in best.iterdir()) == ["002-small.png"]  # all or nothing
+
+
+def test_copy_to_never_writes_through_a_link_out_of_the_folder(folder, tiny_bundle, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"keep")
+    best = tmp_path / "best"
+    best.mkdir()
+    (best / "001-none.png").symlink_to(outside)
+    (best / "002-small.png").symlink_to(tmp_path / "dangling")  # a link to nothing is not a free name either
+    for top in (1, 2):
+        result = run(folder, "--by", "area", "--bundle", tiny_bundle, "--top", top, "--copy-to", best)
+        assert result.exit_code == 2 and "001-none.png already exists" in result.output
+    assert outside.read_bytes() == b"keep" and not (tmp_path / "dangling").exists()

@@ -83,15 +83,26 @@ def test_parquet_with_map_struct_and_json_string_columns(detect_jsonl, tmp_path)
         assert item.is_artifact == (record["artifact_score"] >= 0.5)  # no is_artifact column: from the score
 
 
-def test_parquet_with_only_a_source_column(tmp_path, sample_images):
+def test_parquet_with_only_a_source_and_a_verdict_column(tmp_path, sample_images):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
     path = tmp_path / "minimal.parquet"
-    pq.write_table(pa.table({"source": [str(p) for p in sorted(sample_images.iterdir())[:2]]}), path)
+    pq.write_table(pa.table({"source": [str(p) for p in sorted(sample_images.iterdir())[:2]],
+                             "is_artifact": [True, False]}), path)
     items = load_items(path)
-    assert [item.error for item in items] == [None, None]
+    assert [item.error for item in items] == [None, None] and [item.is_artifact for item in items] == [True, False]
     assert items[0].artifact_score is None and items[0].labels == [] and items[0].regions == []
+
+
+def test_a_record_without_a_verdict_is_failed_not_clean(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "minimal.parquet"
+    pq.write_table(pa.table({"source": ["a.png"], "error": [""]}), path)  # no score, no verdict, empty error
+    (item,) = load_items(path)
+    assert "neither 'artifact_score' nor 'is_artifact'" in item.error
 
 
 def test_bad_column_type_fails_that_row_only(tmp_path):
@@ -99,7 +110,8 @@ def test_bad_column_type_fails_that_row_only(tmp_path):
     import pyarrow.parquet as pq
 
     path = tmp_path / "bad.parquet"
-    pq.write_table(pa.table({"source": ["a.png", "b.png"], "labels": ['["x"]', '{"not": "a list"}']}), path)
+    pq.write_table(pa.table({"source": ["a.png", "b.png"], "labels": ['["x"]', '{"not": "a list"}'],
+                             "artifact_score": [0.7, 0.2]}), path)
     good, bad = load_items(path)
     assert good.error is None and good.labels == ["x"]
     assert "'labels' should be a list" in bad.error and "row 2" in bad.error

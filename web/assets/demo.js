@@ -39,14 +39,24 @@ function drawOverlay({ image, mask, record }) {
   }
 }
 
+// An element with a class and children (strings become text nodes: labels and captions
+// come from the bundle and are never read as markup).
+function element(tag, className, ...children) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  node.append(...children);
+  return node;
+}
+
 function showDetails({ record, timings }) {
-  const verdict = record.is_artifact ? '<span class="flag">artifact</span>' : '<span class="clean">clean</span>';
-  const items = (list) => list.map((text) => `<li>${text}</li>`).join("") || "<li>none</li>";
+  const verdict = record.is_artifact ? element("span", "flag", "artifact") : element("span", "clean", "clean");
+  const list = (texts) => element("ul", "", ...(texts.length ? texts : ["none"]).map((text) => element("li", "", text)));
   const stages = Object.entries(timings).map(([stage, ms]) => `${stage} ${ms.toFixed(1)} ms`).join(", ");
-  $("details").innerHTML = `<p>${verdict}, score ${record.artifact_score.toFixed(3)}</p>
-    <p>Labels:</p><ul>${items(record.labels)}</ul>
-    <p>Regions:</p><ul>${items(record.regions.map((region) => region.caption))}</ul>
-    <p id="latency">Latency: ${timings.total.toFixed(1)} ms (${stages})</p>`;
+  const latency = element("p", "", `Latency: ${timings.total.toFixed(1)} ms (${stages})`);
+  latency.id = "latency";
+  $("details").replaceChildren(element("p", "", verdict, `, score ${record.artifact_score.toFixed(3)}`),
+    element("p", "", "Labels:"), list(record.labels),
+    element("p", "", "Regions:"), list(record.regions.map((region) => region.caption)), latency);
 }
 
 async function analyse(file) {
