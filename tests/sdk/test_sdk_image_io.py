@@ -6,6 +6,7 @@ from PIL import Image
 
 from artifactsdk.errors import ImageDecodeError, InvalidInputError
 from artifactsdk.image_io import MIN_SIDE, load_image
+from bad_images import inflating_chunk_pngs
 
 
 def _png_bytes(image: Image.Image, **params) -> bytes:
@@ -115,26 +116,6 @@ def test_bad_inputs_raise_clear_errors(tmp_path):
         load_image(truncated)
     with pytest.raises(ImageDecodeError, match="no such file"):
         load_image(tmp_path / "missing.jpg")
-
-
-def _with_chunk(png: bytes, kind: bytes, data: bytes) -> bytes:
-    """`png` with one more chunk right after IHDR (so Pillow reads it when it opens the file)."""
-    import struct
-    import zlib
-
-    chunk = struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    end_of_ihdr = 8 + 8 + 13 + 4
-    return png[:end_of_ihdr] + chunk + png[end_of_ihdr:]
-
-
-def inflating_chunk_pngs() -> dict[str, bytes]:
-    """Small PNGs whose zTXt / iCCP chunk inflates past Pillow's limit (it raises ValueError)."""
-    import zlib
-
-    png = _png_bytes(Image.new("RGB", (40, 40)))
-    flood = zlib.compress(b"\0" * (16 << 20), 9)  # 16 MiB inflated, ~16 KB on disk
-    return {"zTXt": _with_chunk(png, b"zTXt", b"comment\0\0" + flood),
-            "iCCP": _with_chunk(png, b"iCCP", b"icc\0\0" + flood)}
 
 
 @pytest.mark.parametrize("kind", ["zTXt", "iCCP"])
