@@ -132,8 +132,10 @@ def _from_pil(image: Image.Image, limit: int, max_side: int, name: str, source: 
         elif owned and max(width, height) > max_side and image.format == "JPEG":
             image.draft("RGB", _fit((width, height), max_side))
         image.load()
-        turned = image.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8)
-        upright = ImageOps.exif_transpose(image)
+        orientation = image.getexif().get(_ORIENTATION, 1)
+        turned = orientation in (5, 6, 7, 8)
+        # exif_transpose copies even an upright image: a whole decoded image more held at once
+        upright = image if orientation == 1 else ImageOps.exif_transpose(image)
         if floor and min(upright.size) // floor >= 2:
             upright, reduced = upright.reduce(min(upright.size) // floor), True
         rgb = pil_to_rgb(upright, name)

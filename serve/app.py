@@ -28,7 +28,7 @@ from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.reward import REDUCTIONS, ArtifactReward
 from artifactsdk.serve import schemas
 from artifactsdk.serve.body_limit import BodyLimit, BodyTooLarge
-from artifactsdk.serve.budget import PixelBudget, pixel_groups
+from artifactsdk.serve.budget import PixelBudget, map_large_blocks, pixel_groups
 from artifactsdk.serve.settings import ServerSettings
 from artifactsdk.serve.uploads import Upload, binary_body, decoded_pixels, read_images
 
@@ -46,6 +46,7 @@ def create_app(settings: ServerSettings = ServerSettings(), detector: Detector |
         app.state.rewards = {reduce: ArtifactReward(detector=shared, reduce=reduce, batch_size=settings.batch_size)
                              for reduce in REDUCTIONS if reduce != "weighted" or has_classifier}
         app.state.budget = PixelBudget(settings.pixel_budget, settings.queue_seconds)
+        map_large_blocks()
         try:
             yield
         finally:
@@ -78,8 +79,7 @@ def create_app(settings: ServerSettings = ServerSettings(), detector: Detector |
         image cannot be read."""
         (upload,) = await read_images(request, max_images=1)
         async with request.app.state.budget.hold(decoded_pixels(upload, settings.max_pixels)):
-            detection = await run_in_threadpool(detect_or_422, request.app.state.detector, upload)
-        return detection.to_dict(timings=timings)
+            return await run_in_threadpool(detect_or_422, request.app.state.detector, upload, timings)
 
     @app.post("/v1/reward", openapi_extra=binary_body("images", many=True), response_model=schemas.Rewards,
               responses=schemas.problems(400, 413, 415, 422, 503))
@@ -118,8 +118,9 @@ def load_detector(settings: ServerSettings) -> Detector:
         raise
 
 
-def detect_or_422(detector: Detector, upload: Upload):
-    """The Detection of one upload, named by its file name; 422 for the SDK's errors."""
+def detect_or_422(detector: Detector, upload: Upload, timings: bool) -> dict:
+    """The Detection of one upload as JSON, named by its file name; 422 for the SDK's errors.
+    Only the record leaves: the decoded pixels are freed before the budget is given back."""
     try:
         (result,) = detector.detect_prepared([detector.prepare(upload.data, name=upload.name)])
     except ArtifactSDKError as exc:
@@ -128,7 +129,7 @@ def detect_or_422(detector: Detector, upload: Upload):
         if isinstance(result.exception, ArtifactSDKError):
             raise HTTPException(422, result.error) from result.exception
         raise result.exception
-    return result
+    return result.to_dict(timings=timings)
 
 
 def score_in_groups(scorer: ArtifactReward, uploads: list[Upload], groups: list[range]) -> tuple[np.ndarray, dict]:

@@ -63,18 +63,29 @@ def pixel_groups(sizes: list[int], most_images: int, most_pixels: int) -> list[r
     return groups
 
 
-def _malloc_trim():
-    """glibc's malloc_trim, or None elsewhere (other allocators give memory back on their own terms)."""
+def _glibc():
+    """The C library when it is glibc (malloc_trim and mallopt), else None: other allocators
+    give memory back on their own terms."""
     name = ctypes.util.find_library("c")
     library = ctypes.CDLL(name) if name else None
-    return getattr(library, "malloc_trim", None)
+    return library if hasattr(library, "malloc_trim") and hasattr(library, "mallopt") else None
 
 
-_TRIM = _malloc_trim()
+_GLIBC = _glibc()
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter
+MMAP_THRESHOLD = 1 << 20
+
+
+def map_large_blocks() -> None:
+    """Have glibc allocate every block of 1 MiB and more with mmap, so that freeing a decoded
+    image returns its memory at once: by default the threshold rises to 32 MiB after the
+    first frees, and the decoders' blocks (Pillow allocates images in 16 MiB blocks) then
+    stay in the heaps of the threads that decoded them."""
+    if _GLIBC is not None:
+        _GLIBC.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def give_back_freed_memory() -> None:
-    """Return the heap's free pages to the system: glibc keeps freed blocks of the decoders'
-    arenas (tens of MB per image) mapped otherwise, and the server would stay at its peak."""
-    if _TRIM is not None:
-        _TRIM(0)
+    """Return the heaps' free pages to the system (what smaller blocks leave behind)."""
+    if _GLIBC is not None:
+        _GLIBC.malloc_trim(0)

@@ -24,7 +24,7 @@ class ServerSettings:
     max_bytes: int = 32 * MiB      # one request's body
     max_batch: int = 64            # images in one /v1/reward request
     max_pixels: int = 4096 * 4096  # one decoded image, and one request's work at once
-    pixel_budget: int = 4 * 4096 * 4096  # decoded pixels all requests of a worker hold at once
+    pixel_budget: int = 2 * 4096 * 4096  # decoded pixels all requests of a worker hold at once
     queue_seconds: float = 30.0    # how long a request waits for budget before 503
     header_timeout: float = 10.0   # a request's headers must arrive within this
     body_timeout: float = 60.0     # and its body within this after the headers
