@@ -78,7 +78,8 @@ def create_app(settings: ServerSettings = ServerSettings(), detector: Detector |
         """One image (a multipart file, or the raw body) -> the Detection's JSON. 422 when the
         image cannot be read."""
         (upload,) = await read_images(request, max_images=1)
-        async with request.app.state.budget.hold(decoded_pixels(upload, settings.max_pixels)):
+        (need,) = await run_in_threadpool(needs, [upload], settings.max_pixels)
+        async with request.app.state.budget.hold(need):
             return await run_in_threadpool(detect_or_422, request.app.state.detector, upload, timings)
 
     @app.post("/v1/reward", openapi_extra=binary_body("images", many=True), response_model=schemas.Rewards,
@@ -89,7 +90,7 @@ def create_app(settings: ServerSettings = ServerSettings(), detector: Detector |
         gets null in every list and an entry in `errors`; 422 when none can."""
         scorer = pick_reward(request.app.state.rewards, reduce or settings.reduce)
         uploads = await read_images(request, max_images=settings.max_batch)
-        pixels = [decoded_pixels(upload, settings.max_pixels) for upload in uploads]
+        pixels = await run_in_threadpool(needs, uploads, settings.max_pixels)
         groups = pixel_groups(pixels, settings.batch_size, settings.max_pixels)
         async with request.app.state.budget.hold(max(sum(pixels[i] for i in group) for group in groups)):
             rewards, info = await run_in_threadpool(score_in_groups, scorer, uploads, groups)
@@ -143,6 +144,12 @@ def score_in_groups(scorer: ArtifactReward, uploads: list[Upload], groups: list[
             info[key].extend(part[key])
         info["errors"] += [{**error, "index": error["index"] + group.start} for error in part["errors"]]
     return np.concatenate(rewards), info
+
+
+def needs(uploads: list[Upload], max_pixels: int) -> list[int]:
+    """The pixels decoding each upload will hold, from the headers (off the event loop:
+    opening a file can inflate a text or ICC chunk of up to a few MB)."""
+    return [decoded_pixels(upload, max_pixels) for upload in uploads]
 
 
 def pick_reward(rewards: dict[str, ArtifactReward], reduce: str) -> ArtifactReward:
