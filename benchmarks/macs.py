@@ -47,7 +47,7 @@ def _import_onnx():
         import onnx
         import onnx.shape_inference
     except ModuleNotFoundError as exc:
-        raise MissingDependencyError("onnx", "export", "Counting multiply-accumulates") from exc
+        raise MissingDependencyError("onnx", "bench", "Counting multiply-accumulates") from exc
     return onnx
 
 

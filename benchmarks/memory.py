@@ -12,9 +12,6 @@ import resource
 import sys
 from dataclasses import asdict, dataclass
 
-_CLEAR_REFS = "/proc/self/clear_refs"
-
-
 @dataclass(frozen=True)
 class PeakMemory:
     peak_rss_mb: float
@@ -24,10 +21,10 @@ class PeakMemory:
         return asdict(self)
 
 
-def reset_peak() -> bool:
-    """Reset the peak-RSS mark; return False where the OS does not allow it."""
+def reset_peak(pid: int | str = "self") -> bool:
+    """Reset the peak-RSS mark of process `pid`; return False where the OS does not allow it."""
     try:
-        with open(_CLEAR_REFS, "w", encoding="ascii") as fh:
+        with open(f"/proc/{pid}/clear_refs", "w", encoding="ascii") as fh:
             fh.write("5")
         return True
     except OSError:

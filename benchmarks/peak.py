@@ -44,7 +44,7 @@ def gemm_model(precision: str, size: int):
     try:
         from onnx import TensorProto, helper, numpy_helper
     except ModuleNotFoundError as exc:
-        raise MissingDependencyError("onnx", "export", "Measuring the machine's GEMM peak") from exc
+        raise MissingDependencyError("onnx", "bench", "Measuring the machine's GEMM peak") from exc
     rng = np.random.default_rng(0)
     if precision == "fp32":
         weight = numpy_helper.from_array(rng.standard_normal((size, size)).astype(np.float32), "W")

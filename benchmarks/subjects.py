@@ -59,7 +59,7 @@ def _import_onnx():
     try:
         import onnx
     except ModuleNotFoundError as exc:
-        raise MissingDependencyError("onnx", "export", "Benchmarking an arbitrary ONNX file") from exc
+        raise MissingDependencyError("onnx", "bench", "Benchmarking an arbitrary ONNX file") from exc
     return onnx
 
 
@@ -133,7 +133,7 @@ def _import_torch():
     try:
         import torch
     except ModuleNotFoundError as exc:
-        raise MissingDependencyError("torch", "export", "Benchmarking a torch model") from exc
+        raise MissingDependencyError("torch", "bench", "Benchmarking a torch model") from exc
     return torch
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.feedback.best_of_n import BestOfN, checked_seeds, select
+from artifactsdk.rectify.dependencies import require
 
 
 def best_of_n_pipeline(pipe, prompt: str, n: int, reward, *, seeds: Sequence[int] | None = None,
@@ -16,7 +17,7 @@ def best_of_n_pipeline(pipe, prompt: str, n: int, reward, *, seeds: Sequence[int
     candidate (so a candidate is the same whatever the batch size), and return the best
     by `reward`. `pipe_kwargs` go to every call (num_inference_steps, negative_prompt,
     height, ...); the images come back as PIL images."""
-    import torch
+    torch = require("torch", extra="feedback", purpose="best_of_n_pipeline")
 
     if batch_size < 1:
         raise InvalidInputError(f"batch_size must be at least 1, got {batch_size}")

@@ -206,7 +206,7 @@ def _from_parquet(path: Path) -> list[Item]:
 
         from artifactsdk.scan.results import read_results
     except ModuleNotFoundError as exc:
-        raise MissingDependencyError("reading a Parquet file needs pyarrow: pip install 'artifactsdk[report]'") from exc
+        raise MissingDependencyError("pyarrow", "report", "Reading a Parquet file (scan results)") from exc
     try:
         rows = (read_results(path) if path.is_dir() else pq.read_table(path)).to_pylist()
     except Exception as exc:  # pyarrow raises its own error types for a bad file

@@ -3,8 +3,8 @@
 The call has the shape DDPO's and Flow-GRPO's reward functions have,
 `reward(images, prompts, metadata) -> (rewards, info)`, with rewards float32, higher =
 fewer artifacts. Images may be torch tensors, numpy arrays, PIL images, paths or bytes
-(artifactsdk.reward.images). An image that cannot be read gets the reward NaN and an
-entry in info["errors"]; the others are scored.
+(artifactsdk.reward.images). An image that cannot be read gets the reward NaN, is_artifact
+None and an entry in info["errors"]; the others are scored.
 """
 
 from __future__ import annotations
@@ -53,22 +53,31 @@ class ArtifactReward:
             raise InvalidInputError("reduce='weighted' weighs the classifier's class scores, but this bundle "
                                     "has no classifier; use reduce='score' or 'area'.")
 
-    def __call__(self, images, prompts=None, metadata=None) -> tuple[np.ndarray, dict]:
+    def __call__(self, images, prompts=None, metadata=None, *, keep_detections: bool = True) -> tuple[np.ndarray, dict]:
         """Score a batch. `prompts` and `metadata` are accepted for the trainers' signature
         and not used: the reward looks at the pixels only.
 
-        info: "artifact_score", "area" (float32 arrays), "is_artifact" (bool array),
-        "labels" (tuple of class keys per image), "detections" (Detection or None per
-        image) and "errors" (index, error, error_type per image that could not be read).
+        info: "artifact_score", "area" (float32 arrays, NaN for an image that could not be
+        read), "is_artifact" (True, False, or None for an image that could not be read: a
+        failure never reads as clean), "labels" (tuple of class keys per image),
+        "detections" (Detection or None per image; left out with `keep_detections=False`,
+        which frees each model batch's decoded pixels as soon as it is scored) and "errors"
+        (index, error, error_type per image that could not be read).
         """
+        items = split_batch(images)
         detections, errors = [], []
-        for index, outcome in enumerate(self.detector.detect_batch(split_batch(images), self.batch_size)):
-            if isinstance(outcome, DetectionFailure):  # unreadable, or its inference failed
-                errors.append({"index": index, "error": outcome.error, "error_type": outcome.error_type})
-                log.warning("image %d of the batch is skipped: %s", index, outcome.error)
-                outcome = None
-            detections.append(outcome)
-        return self._rewards(detections), self._info(detections, errors)
+        for start in range(0, len(items), self.batch_size):  # one model batch decoded at a time
+            for index, outcome in enumerate(self.detector.detect_batch(items[start:start + self.batch_size],
+                                                                       self.batch_size), start):
+                if isinstance(outcome, DetectionFailure):  # unreadable, or its inference failed
+                    errors.append({"index": index, "error": outcome.error, "error_type": outcome.error_type})
+                    log.warning("image %d of the batch is skipped: %s", index, outcome.error)
+                    outcome = None
+                detections.append(outcome)
+        rewards, info = self._rewards(detections), self._info(detections, errors)
+        if not keep_detections:
+            del info["detections"]
+        return rewards, info
 
     def reward_of(self, detection) -> float:
         """The reward of one Detection under this reward's `reduce`."""
@@ -90,7 +99,7 @@ class ArtifactReward:
 
         return {"artifact_score": column(lambda d: d.artifact_score, np.float32, math.nan),
                 "area": column(lambda d: d.artifact_area, np.float32, math.nan),
-                "is_artifact": column(lambda d: d.is_artifact, bool, False),
+                "is_artifact": [None if d is None else d.is_artifact for d in detections],
                 "labels": [() if d is None else d.labels for d in detections],
                 "detections": detections, "errors": errors}
 

@@ -11,26 +11,28 @@ import importlib
 import click
 
 from artifactsdk import __version__
+from artifactsdk.errors import MissingDependencyError
 
-# name -> (module:attribute of the click command, one-line help shown by --help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "info": ("artifactsdk.info_cli:info", "Versions, execution providers and CPU features of this machine."),
-    "synth": ("artifactsdk.training.synth_cli:synth", "Write a synthetic artifact dataset (images, masks, annotations)."),
-    "train": ("artifactsdk.training.train_cli:train", "Train the default segmenter or classifier."),
-    "tune": ("artifactsdk.training.tune_cli:tune", "Fit the image score and thresholds on real images."),
-    "eval": ("artifactsdk.training.eval_cli:eval_command", "Evaluate a checkpoint or a bundle on a dataset."),
-    "export": ("artifactsdk.export.export_cli:export", "Export checkpoints to an ONNX bundle (fp32 / int8 / fp16)."),
-    "validate": ("artifactsdk.export.validate_cli:validate", "Re-check a bundle's hashes and accuracy."),
-    "detect": ("artifactsdk.detect_cli:detect", "Find, name and outline artifacts in images."),
-    "scan": ("artifactsdk.scan.scan_cli:scan", "Scan many images into Parquet (pipelined, or on Ray with --engine ray)."),
-    "bench": ("artifactsdk.benchmarks.bench_cli:bench", "Measure latency, throughput, memory and accuracy."),
-    "fix": ("artifactsdk.rectify.fix_cli:fix", "Repaint detected artifacts with zoom-in inpainting (torch)."),
-    "eval-fix": ("artifactsdk.rectify.eval_fix_cli:eval_fix", "Measure repairs on synthetic images with known clean originals."),
-    "rank": ("artifactsdk.feedback.rank_cli:rank", "Rank generated images from fewest to most artifacts."),
-    "serve": ("artifactsdk.serve.serve_cli:serve", "Serve detection and rewards over HTTP (FastAPI + uvicorn)."),
-    "export-web": ("artifactsdk.web.export_web_cli:export_web_command", "Write the detector as a static web folder (ONNX Runtime Web)."),
-    "report": ("artifactsdk.report.report_cli:report", "An HTML report of detect / scan results: grid, sort, filter, plots."),
-    "build-engine": ("artifactsdk.export.build_engine_cli:build_engine", "Build TensorRT engines for a bundle (needs an NVIDIA GPU)."),
+# name -> (module:attribute of the click command, one-line help shown by --help, the extra
+# that installs what it needs beyond the core: named when an import fails)
+COMMANDS: dict[str, tuple[str, str, str | None]] = {
+    "info": ("artifactsdk.info_cli:info", "Versions, execution providers and CPU features of this machine.", None),
+    "synth": ("artifactsdk.training.synth_cli:synth", "Write a synthetic artifact dataset (images, masks, annotations).", "train"),
+    "train": ("artifactsdk.training.train_cli:train", "Train the default segmenter or classifier.", "train"),
+    "tune": ("artifactsdk.training.tune_cli:tune", "Fit the image score and thresholds on real images.", "train"),
+    "eval": ("artifactsdk.training.eval_cli:eval_command", "Evaluate a checkpoint or a bundle on a dataset.", "train"),
+    "export": ("artifactsdk.export.export_cli:export", "Export checkpoints to an ONNX bundle (fp32 / int8 / fp16).", "export"),
+    "validate": ("artifactsdk.export.validate_cli:validate", "Re-check a bundle's hashes and accuracy.", "export"),
+    "detect": ("artifactsdk.detect_cli:detect", "Find, name and outline artifacts in images.", None),
+    "scan": ("artifactsdk.scan.scan_cli:scan", "Scan many images into Parquet (pipelined, or on Ray with --engine ray).", "scale"),
+    "bench": ("artifactsdk.benchmarks.bench_cli:bench", "Measure latency, throughput, memory and accuracy.", "bench"),
+    "fix": ("artifactsdk.rectify.fix_cli:fix", "Repaint detected artifacts with zoom-in inpainting (torch).", "fix"),
+    "eval-fix": ("artifactsdk.rectify.eval_fix_cli:eval_fix", "Measure repairs on synthetic images with known clean originals.", "fix"),
+    "rank": ("artifactsdk.feedback.rank_cli:rank", "Rank generated images from fewest to most artifacts.", None),
+    "serve": ("artifactsdk.serve.serve_cli:serve", "Serve detection and rewards over HTTP (FastAPI + uvicorn).", "serve"),
+    "export-web": ("artifactsdk.web.export_web_cli:export_web_command", "Write the detector as a static web folder (ONNX Runtime Web).", "export"),
+    "report": ("artifactsdk.report.report_cli:report", "An HTML report of detect / scan results: grid, sort, filter, plots.", "report"),
+    "build-engine": ("artifactsdk.export.build_engine_cli:build_engine", "Build TensorRT engines for a bundle (needs an NVIDIA GPU).", "tensorrt"),
 }
 
 
@@ -43,22 +45,22 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        target, _ = COMMANDS[name]
+        target, _, extra = COMMANDS[name]
         module_name, attribute = target.split(":")
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            missing = exc.name or str(exc)
-            raise click.ClickException(
-                f"'artifactsdk {name}' needs the module '{missing}', which is not installed "
-                "(see the README, 'Install by use', for the extra that brings it: e.g. "
-                "pip install 'artifactsdk[export]', '[train]', '[serve]' or '[scale]')."
-            ) from exc
+            missing = (exc.name or str(exc)).split(".")[0]  # the distribution, not a submodule
+            if extra is None:  # a core command: the installation itself is broken
+                raise click.ClickException(f"'artifactsdk {name}' needs the module '{missing}', which is not "
+                                           "installed; reinstall artifactsdk (pip install --force-reinstall "
+                                           "artifactsdk).") from exc
+            raise click.ClickException(str(MissingDependencyError(missing, extra, f"'artifactsdk {name}'"))) from exc
         return getattr(module, attribute)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Help lists the table without importing any subcommand module.
-        rows = [(name, short_help) for name, (_, short_help) in COMMANDS.items()]
+        rows = [(name, short_help) for name, (_, short_help, _) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

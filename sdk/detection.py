@@ -73,8 +73,12 @@ class Detection:
 
     @cached_property
     def artifact_area(self) -> float:
-        """Share of the image marked as artifact (pixels over `pixel_threshold`; 0 if not segmented)."""
-        return float(self.binary_mask().mean())
+        """Share of the image marked as artifact: of the model's mask pixels over
+        `pixel_threshold`, the resolution the regions are measured at (0 if not segmented).
+        Read from the model-sized mask, so no full-size copy is made for it."""
+        if self.model_mask is None:
+            return 0.0
+        return float((self.model_mask >= self.pixel_threshold).mean())
 
     def mask_image(self):
         """The binary mask as a black-and-white PIL image (white = artifact), at `size`."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 import time
 from pathlib import Path
 
@@ -64,6 +65,15 @@ def _checked_options(mode: str, thresholds: dict | None, max_pixels: int | None,
 def _failure(image, exc: Exception) -> DetectionFailure:
     source = str(image) if isinstance(image, (str, Path)) else getattr(image, "source", None)
     return DetectionFailure.of(source, exc)
+
+
+def _check_batch(images) -> None:
+    """A batch is a sequence of images: one image (a path, bytes, a PIL image or one array),
+    which iterating would split into characters, bytes or rows, is refused."""
+    single = isinstance(images, (str, os.PathLike, bytes, bytearray, memoryview)) or hasattr(images, "getpixel")
+    if single or (isinstance(images, np.ndarray) and images.ndim != 4):
+        raise InvalidInputError(f"detect_batch takes a list of images, got one {type(images).__name__}; "
+                                "use detect(image) for one image, or pass [image].")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,6 +185,7 @@ class Detector:
         that fails gives its DetectionFailure (source, error, error_type) in its place; the
         others are processed."""
         self._check_open()
+        _check_batch(images)
         batch_size = limits.positive_int("batch_size", batch_size)
         results: list[Detection | DetectionFailure | None] = []
         pending: list[tuple[int, PreparedImage]] = []

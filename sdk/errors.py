@@ -34,11 +34,14 @@ class ExportError(ArtifactSDKError):
 
 
 class MissingDependencyError(ArtifactSDKError):
-    """An optional dependency is not installed; the message names the extra."""
+    """An optional dependency is not installed; the message names the one extra that brings
+    it, installed from an index or from a clone (where the weights distribution lies in
+    ./weights, beside the package)."""
 
     def __init__(self, module: str, extra: str, purpose: str):
         super().__init__(
             f"{purpose} needs the Python package '{module}', which is not installed. "
-            f"Install it with: pip install 'artifactsdk[{extra}]'")
+            f"Install it with: pip install 'artifactsdk[{extra}]' "
+            f"(in a clone of the repository: pip install -c constraints.txt ./weights '.[{extra}]')")
         self.module = module
         self.extra = extra

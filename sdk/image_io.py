@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +28,9 @@ MIN_SIDE = 32  # shorter side below this is upscaled so masks and overlays stay 
 UINT16_TOP = 65535
 _WHITE = (255, 255, 255)
 _ORIENTATION = 0x0112  # the EXIF tag
+# What Pillow raises on malformed data: OSError for most, ValueError e.g. when a zTXt or iCCP
+# chunk inflates past its limit, struct.error for a cut header, SyntaxError, EOFError.
+DECODER_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,9 @@ def load_image(source, *, max_pixels: int | None = None, max_side: int = DEFAULT
                                 reduce_to)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
+        if path.is_dir():
+            raise ImageDecodeError(f"{path}: is a folder, not an image file (for a folder's images, pass "
+                                   "their paths to detect_batch, or run: artifactsdk detect FOLDER).")
         if not path.is_file():
             raise ImageDecodeError(f"{path}: no such file (expected an image file).")
         if path.stat().st_size == 0:
@@ -80,18 +87,30 @@ def load_image(source, *, max_pixels: int | None = None, max_side: int = DEFAULT
 
 def _open_and_decode(fp, name: str, limit: int, max_side: int, source: str | None,
                      reduce_to: int | None = None) -> DecodedImage:
+    with _open(fp, name) as image:
+        return _from_pil(image, limit, max_side, name, source, owned=True, reduce_to=reduce_to)
+
+
+def _open(fp, name: str) -> Image.Image:
+    """Image.open (it reads the header and the chunks before the pixels, not the pixels)
+    with every decoder error as an ImageDecodeError."""
     try:
-        image = Image.open(fp)  # reads the header only
+        return Image.open(fp)
     except Image.DecompressionBombError as exc:
         raise ImageDecodeError(f"{name}: refused as a possible decompression bomb ({exc}). Raise "
                                "PIL.Image.MAX_IMAGE_PIXELS and max_pixels if the image is trusted.") from exc
     except UnidentifiedImageError as exc:
         raise ImageDecodeError(f"{name}: not an image format Pillow can read (starts with "
                                f"{_head(fp)!r}).") from exc
-    except OSError as exc:
+    except DECODER_ERRORS as exc:
         raise ImageDecodeError(f"{name}: cannot be opened as an image: {exc}") from exc
-    with image:
-        return _from_pil(image, limit, max_side, name, source, owned=True, reduce_to=reduce_to)
+
+
+def declared_size(data: bytes, name: str = "the image bytes") -> tuple[int, int]:
+    """(width, height) that encoded image bytes declare in their header, read without decoding
+    the pixels (what a server checks before it lets the decoding start)."""
+    with _open(io.BytesIO(data), name) as image:
+        return image.size
 
 
 def _from_pil(image: Image.Image, limit: int, max_side: int, name: str, source: str | None = None,
@@ -113,12 +132,14 @@ def _from_pil(image: Image.Image, limit: int, max_side: int, name: str, source: 
         elif owned and max(width, height) > max_side and image.format == "JPEG":
             image.draft("RGB", _fit((width, height), max_side))
         image.load()
-        turned = image.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8)
-        upright = ImageOps.exif_transpose(image)
+        orientation = image.getexif().get(_ORIENTATION, 1)
+        turned = orientation in (5, 6, 7, 8)
+        # exif_transpose copies even an upright image: a whole decoded image more held at once
+        upright = image if orientation == 1 else ImageOps.exif_transpose(image)
         if floor and min(upright.size) // floor >= 2:
             upright, reduced = upright.reduce(min(upright.size) // floor), True
         rgb = pil_to_rgb(upright, name)
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except DECODER_ERRORS as exc:
         raise ImageDecodeError(f"{name}: the image data is corrupt or truncated: {exc}") from exc
     except Image.DecompressionBombError as exc:
         raise ImageDecodeError(f"{name}: refused as a possible decompression bomb ({exc}).") from exc

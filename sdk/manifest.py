@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import posixpath
 from functools import lru_cache
@@ -39,47 +40,95 @@ def validate_manifest(manifest: dict, where: str = "manifest") -> None:
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    return _read_once(path, chunk)[0]
-
-
-# ONNX names the file of an external tensor in a StringStringEntryProto {key: "location",
-# value: PATH}: field 1 (tag 0x0a), length 8, "location", then field 2 (tag 0x12), a varint
-# length and PATH. Finding these while hashing tells, without the onnx package, which files
-# ONNX Runtime will open next to the model.
-_LOCATION = b"\x0a\x08location\x12"
-_OVERLAP = 1 << 16  # a location cut by a chunk boundary is found again in the next window
-
-
-def _locations(window: bytes) -> set[str]:
-    found, start = set(), 0
-    while (at := window.find(_LOCATION, start)) >= 0:
-        length, shift, pos, complete = 0, 0, at + len(_LOCATION), False
-        while pos < len(window) and shift < 35 and not complete:  # the varint length
-            byte = window[pos]
-            length, shift, pos, complete = length | (byte & 0x7F) << shift, shift + 7, pos + 1, byte < 0x80
-        if complete and pos + length <= len(window):  # else the next window holds all of it
-            found.add(window[pos:pos + length].decode("utf-8", "backslashreplace"))
-        start = at + 1
-    return found
-
-
-def _read_once(path: str | Path, chunk: int = 1 << 20, scan: bool = False) -> tuple[str, set[str]]:
-    """sha256 of the file, streamed, and (`scan`: an ONNX model) the external data locations it names."""
-    digest, locations, tail = hashlib.sha256(), set(), b""
+    digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             digest.update(block)
-            if scan:
-                window = tail + block
-                locations |= _locations(window)
-                tail = window[-_OVERLAP:]
-    return digest.hexdigest(), locations
+    return digest.hexdigest()
+
+
+# The messages of onnx.proto that can hold a TensorProto, by field number -> the message that
+# field holds. The walk follows these and reads every field by its number, whatever the order
+# the fields were written in (protobuf allows any), so no ordering of the bytes hides a reference.
+_ONNX_MESSAGES = {
+    "model": {7: "graph", 20: "training_info", 25: "function"},
+    "training_info": {1: "graph", 2: "graph"},
+    "graph": {1: "node", 5: "tensor", 15: "sparse_tensor"},
+    "function": {7: "node"},
+    "node": {5: "attribute"},
+    "attribute": {5: "tensor", 6: "graph", 10: "tensor", 11: "graph", 22: "sparse_tensor", 23: "sparse_tensor"},
+    "sparse_tensor": {1: "tensor", 2: "tensor"},
+    "tensor": {13: "external_data_entry"},
+}
+_ENTRY_KEY, _ENTRY_VALUE = 1, 2  # StringStringEntryProto
+_LENGTH_DELIMITED = 2
+_FIXED_SIZE = {1: 8, 5: 4}  # wire types 64-bit and 32-bit
+
+
+def _varint(data: memoryview, pos: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while pos < len(data) and shift < 64:
+        byte = data[pos]
+        value, shift, pos = value | (byte & 0x7F) << shift, shift + 7, pos + 1
+        if byte < 0x80:
+            return value, pos
+    raise ValueError(f"a varint is cut or too long at byte {pos}")
+
+
+def _fields(message: memoryview):
+    """(field number, value) of each field of one protobuf message: the bytes of a
+    length-delimited field, None for the others (numbers are not needed here)."""
+    pos = 0
+    while pos < len(message):
+        key, pos = _varint(message, pos)
+        number, wire = key >> 3, key & 7
+        value = None
+        if wire == 0:
+            _, pos = _varint(message, pos)
+        elif wire == _LENGTH_DELIMITED:
+            length, pos = _varint(message, pos)
+            value = message[pos:pos + length]
+            pos += length
+        elif wire in _FIXED_SIZE:
+            pos += _FIXED_SIZE[wire]
+        else:
+            raise ValueError(f"wire type {wire} of field {number} is not one protobuf writes")
+        if pos > len(message):
+            raise ValueError(f"field {number} runs past the end of its message")
+        yield number, value
+
+
+def _external_locations(model: memoryview) -> set[str]:
+    """The `location` of every external-data entry of every tensor in a serialized ModelProto."""
+    found, stack = set(), [("model", model)]
+    while stack:
+        kind, message = stack.pop()
+        if kind == "external_data_entry":
+            entry = {number: bytes(value) for number, value in _fields(message) if value is not None}
+            if entry.get(_ENTRY_KEY) == b"location" and _ENTRY_VALUE in entry:
+                found.add(entry[_ENTRY_VALUE].decode("utf-8", "backslashreplace"))
+            continue
+        children = _ONNX_MESSAGES[kind]
+        stack.extend((children[number], value) for number, value in _fields(message)
+                     if value is not None and number in children)
+    return found
 
 
 def external_data_locations(onnx_path: str | Path) -> set[str]:
-    """The external data files an ONNX model names (relative to its folder), found the way
-    `verify_file` finds them, so what the writer lists and what the verifier expects agree."""
-    return _read_once(onnx_path, scan=True)[1]
+    """The external data files an ONNX model names (relative to its folder), found by parsing
+    its protobuf (without the onnx package, which the runtime does not need): what the writer
+    lists and what the verifier expects come from this one reading."""
+    with open(onnx_path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return set()
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            view = memoryview(mapped)
+            try:
+                return _external_locations(view)
+            except ValueError as exc:
+                raise BundleError(f"{onnx_path} is not a readable ONNX model: {exc}.") from None
+            finally:
+                view.release()
 
 
 def _record(path: Path, relative_path: str) -> dict:
@@ -181,7 +230,7 @@ def bundle_path(bundle_dir: str | Path, relative_path: str) -> Path:
     return Path(bundle_dir, *parts)
 
 
-def _verify_one(bundle_dir: str | Path, record: dict, scan: bool = False) -> tuple[Path, set[str]]:
+def _verify_one(bundle_dir: str | Path, record: dict) -> Path:
     path = bundle_path(bundle_dir, record["path"])
     if not path.is_file():
         raise BundleError(f"bundle file {path} is listed in the manifest but missing.")
@@ -189,11 +238,11 @@ def _verify_one(bundle_dir: str | Path, record: dict, scan: bool = False) -> tup
     if size != record["bytes"]:
         raise BundleError(f"bundle file {path} has {size} bytes, the manifest expects "
                           f"{record['bytes']}: it was changed or truncated. Re-export the bundle.")
-    actual, locations = _read_once(path, scan=scan)
+    actual = sha256_file(path)
     if actual != record["sha256"]:
         raise BundleError(f"bundle file {path} fails verification: sha256 {actual} does not match "
                           f"the manifest's {record['sha256']}. The file was modified; re-export the bundle.")
-    return path, locations
+    return path
 
 
 def verify_file(bundle_dir: str | Path, entry: dict) -> Path:
@@ -203,7 +252,8 @@ def verify_file(bundle_dir: str | Path, entry: dict) -> Path:
     listed = {record["path"] for record in entry.get("external_data", ())}
     for record in entry.get("external_data", ()):
         _verify_one(bundle_dir, record)
-    path, locations = _verify_one(bundle_dir, entry, scan=entry["format"] == "onnx")
+    path = _verify_one(bundle_dir, entry)
+    locations = external_data_locations(path) if entry["format"] == "onnx" else set()
     folder = posixpath.dirname(entry["path"])
     unlisted = sorted({posixpath.normpath(posixpath.join(folder, location)) for location in locations} - listed)
     if unlisted:

@@ -11,6 +11,7 @@ import uvicorn  # at import time, so a missing `serve` extra is reported by the 
 
 from artifactsdk.option_settings import BundleArgument, build_settings, settings_option
 from artifactsdk.reward import REDUCTIONS
+from artifactsdk.serve.deadlines import deadline_protocol
 from artifactsdk.serve.settings import MiB, ServerSettings
 
 APP_FACTORY = "artifactsdk.serve.app:app_from_environment"
@@ -40,9 +41,20 @@ def setting(name: str, *param_decls: str, **attrs):
          help="Most images in one /v1/reward request (400 above).")
 @setting("max_pixels", "--max-pixels", type=click.IntRange(min=1),
          help="Largest decoded image in pixels (422 above).")
+@setting("pixel_budget", "--pixel-budget", type=click.IntRange(min=1),
+         help="Decoded pixels the requests of a worker may hold at once (at least --max-pixels); "
+              "a request that finds it taken waits --queue-seconds, then gets 503.")
+@setting("queue_seconds", "--queue-seconds", type=click.FloatRange(min=0.001),
+         help="How long a request waits for the pixel budget before 503 with Retry-After.")
+@setting("header_timeout", "--header-timeout", type=click.FloatRange(min=0.001),
+         help="Seconds a request's headers may take to arrive (then the connection is closed).")
+@setting("body_timeout", "--body-timeout", type=click.FloatRange(min=0.001),
+         help="Seconds a request's body may take after its headers.")
 @click.option("--log-level", type=click.Choice(("critical", "error", "warning", "info", "debug")),
               default="info", show_default=True)
 def serve(host, port, workers, max_mb, log_level, **settings):
     """Serve POST /v1/detect, POST /v1/reward and GET /healthz (docs at /docs)."""
-    build_settings(ServerSettings, {**settings, "max_bytes": int(max_mb * MiB)}).to_environment()
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level)
+    built = build_settings(ServerSettings, {**settings, "max_bytes": int(max_mb * MiB)})
+    built.to_environment()
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level,
+                http=deadline_protocol(built.header_timeout, built.body_timeout))

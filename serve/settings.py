@@ -23,12 +23,22 @@ class ServerSettings:
     batch_size: int = 8            # images per model run
     max_bytes: int = 32 * MiB      # one request's body
     max_batch: int = 64            # images in one /v1/reward request
-    max_pixels: int = 4096 * 4096  # one decoded image (a guard against decompression bombs)
+    max_pixels: int = 4096 * 4096  # one decoded image, and one request's work at once
+    pixel_budget: int = 2 * 4096 * 4096  # decoded pixels all requests of a worker hold at once
+    queue_seconds: float = 30.0    # how long a request waits for budget before 503
+    header_timeout: float = 10.0   # a request's headers must arrive within this
+    body_timeout: float = 60.0     # and its body within this after the headers
 
     def __post_init__(self):
-        for name in ("batch_size", "max_bytes", "max_batch", "max_pixels"):
+        for name in ("batch_size", "max_bytes", "max_batch", "max_pixels", "pixel_budget"):
             if getattr(self, name) < 1:
                 raise InvalidInputError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("queue_seconds", "header_timeout", "body_timeout"):
+            if not getattr(self, name) > 0:
+                raise InvalidInputError(f"{name} must be more than 0 seconds, got {getattr(self, name)}")
+        if self.pixel_budget < self.max_pixels:
+            raise InvalidInputError(f"pixel_budget ({self.pixel_budget:,}) must be at least max_pixels "
+                                    f"({self.max_pixels:,}): else an allowed image could never be decoded")
 
     def to_environment(self) -> None:
         os.environ[ENVIRONMENT_VARIABLE] = json.dumps(asdict(self))

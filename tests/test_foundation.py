@@ -97,6 +97,6 @@ def test_each_command_lives_in_its_own_command_module():
     """`artifactsdk NAME` is the click command of a module named NAME_cli (ARCHITECTURE.md)."""
     from artifactsdk.cli import COMMANDS
 
-    for name, (target, _) in COMMANDS.items():
+    for name, (target, _, _) in COMMANDS.items():
         module = target.split(":")[0]
         assert module.rsplit(".", 1)[1] == name.replace("-", "_") + "_cli", (name, module)

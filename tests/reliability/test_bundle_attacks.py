@@ -50,15 +50,20 @@ def test_external_data_is_listed_hashed_and_checked(bundle):
     assert result.exit_code == 1 and "bundle OK" not in result.output and "fails verification" in result.output
 
 
+def assert_unlisted_data_refused(bundle):
+    """Both the runtime and `validate` refuse the segmenter's unlisted external data."""
+    with pytest.raises(BundleError, match=r"loads external data \['segmenter.fp32.onnx.data'\]"):
+        Detector.load(bundle)
+    result = CliRunner().invoke(main, ["validate", str(bundle)])
+    assert result.exit_code == 1 and "does not list or hash" in result.output and "bundle OK" not in result.output
+
+
 def test_external_data_the_manifest_does_not_list_is_refused(bundle):
     _external_data_bundle(bundle)
     manifest = load(bundle)
     del manifest["models"]["segmenter"]["files"]["fp32"]["external_data"]  # the model file's hash still holds
     save(bundle, manifest)
-    with pytest.raises(BundleError, match=r"loads external data \['segmenter.fp32.onnx.data'\]"):
-        Detector.load(bundle)
-    result = CliRunner().invoke(main, ["validate", str(bundle)])
-    assert result.exit_code == 1 and "does not list or hash" in result.output and "bundle OK" not in result.output
+    assert_unlisted_data_refused(bundle)
 
 
 def test_a_model_swapped_between_verification_and_loading_is_refused(bundle):
@@ -171,10 +176,37 @@ def test_a_model_that_outputs_nan_gives_that_images_error_not_a_nan_score(bundle
     assert result.error_type == "BundleError" and "not finite" in result.error
 
 
-def test_external_data_locations_are_found_across_read_chunks(bundle):
-    from artifactsdk.manifest import _read_once
+def _key_after_value(model: bytes, location: str) -> bytes:
+    """The model with its external-data entries {key: "location", value: PATH} written value
+    first: the same message to a protobuf parser (fields may come in any order), other bytes."""
+    path = location.encode()
+    key_first = b"\x0a\x08location\x12" + bytes([len(path)]) + path
+    value_first = b"\x12" + bytes([len(path)]) + path + b"\x0a\x08location"
+    assert key_first in model
+    return model.replace(key_first, value_first)
+
+
+def test_external_data_is_found_whatever_the_order_of_the_entrys_fields(bundle):
+    """Issue 26, "Why" 12: the same entry with its two fields the other way round."""
+    from artifactsdk.manifest import external_data_locations
 
     _external_data_bundle(bundle)
-    whole = _read_once(bundle / "segmenter.fp32.onnx", scan=True)
-    assert whole[1] == {"segmenter.fp32.onnx.data"}
-    assert all(_read_once(bundle / "segmenter.fp32.onnx", chunk=size, scan=True) == whole for size in range(1, 40))
+    model_path = bundle / "segmenter.fp32.onnx"
+    model_path.write_bytes(_key_after_value(model_path.read_bytes(), "segmenter.fp32.onnx.data"))
+    assert external_data_locations(model_path) == {"segmenter.fp32.onnx.data"}
+
+    def unlist(manifest):
+        entry = manifest["models"]["segmenter"]["files"]["fp32"]
+        del entry["external_data"]
+        rehash(entry, model_path)
+
+    edit(bundle, unlist)
+    assert_unlisted_data_refused(bundle)
+
+
+def test_a_model_file_that_is_not_protobuf_is_refused_by_name(bundle):
+    path = bundle / "segmenter.fp32.onnx"
+    path.write_bytes(b"\xff" * 64)  # a varint that never ends
+    edit(bundle, lambda m: rehash(m["models"]["segmenter"]["files"]["fp32"], path))
+    with pytest.raises(BundleError, match="segmenter.fp32.onnx is not a readable ONNX model"):
+        Detector.load(bundle)

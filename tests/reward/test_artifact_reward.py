@@ -101,6 +101,7 @@ def test_a_bad_item_gets_nan_and_is_reported_the_rest_is_scored(detector):
     assert [e["index"] for e in info["errors"]] == [1, 2]
     assert info["errors"][0]["error_type"] == "ImageDecodeError" and "alpha" in info["errors"][1]["error"]
     assert info["detections"][1] is None and info["detections"][0].is_artifact
+    assert info["is_artifact"] == [True, None, None, True]  # a failure never reads as clean (issue 24)
     with pytest.raises(InvalidInputError, match="a batch of images from a int"):
         reward(3)
 
@@ -113,3 +114,15 @@ def test_threads_sharing_one_reward_get_the_sequential_results(detector):
         threaded = list(pool.map(lambda batch: reward(batch)[0], batches))
     for a, b in zip(threaded, sequential):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_area_comes_from_the_model_sized_mask_and_detections_can_be_dropped(detector):
+    """Issue 26, "Why" 1: no full-size float32 mask per image, and (keep_detections=False)
+    no decoded image kept once its model batch is scored."""
+    large = red_square_image(1024, (100, 100, 612, 612))
+    rewards, info = ArtifactReward(detector=detector, reduce="area")([large, large])
+    detection = info["detections"][0]
+    assert "mask" not in detection.__dict__  # the cached full-size mask was never made
+    assert info["area"][0] == pytest.approx(float(detection.binary_mask().mean()), abs=0.02)
+    _, lean = ArtifactReward(detector=detector, reduce="area", batch_size=1)([large, large], keep_detections=False)
+    assert "detections" not in lean and lean["area"].tolist() == info["area"].tolist()

@@ -1,13 +1,14 @@
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from artifactsdk import Detection, Detector
-from artifactsdk.errors import InvalidInputError
+from artifactsdk.errors import ImageDecodeError, InvalidInputError
 from tiny_bundle import red_square_image
 
 
@@ -128,3 +129,15 @@ def test_a_detection_reports_its_own_stage_times(detector):
     batch = detector.detect_batch([red_square_image(64, (8, 8, 24, 24))] * 4, batch_size=4)
     # the four images share one model run: each carries a quarter of it
     assert len({d.timings_ms["segmenter"] for d in batch}) == 1
+
+
+@pytest.mark.parametrize("single", ["x.png", Path("x.png"), b"\x89PNG", np.zeros((64, 64, 3), np.uint8)])
+def test_detect_batch_refuses_one_image_where_a_list_is_expected(detector, single):
+    """Issue 24: a str used to run over its characters (41 failures named "/", "t" ...)."""
+    with pytest.raises(InvalidInputError, match="detect_batch takes a list of images"):
+        detector.detect_batch(single)
+
+
+def test_detect_on_a_folder_says_it_is_a_folder(detector, tmp_path):
+    with pytest.raises(ImageDecodeError, match="is a folder, not an image file"):
+        detector.detect(tmp_path)

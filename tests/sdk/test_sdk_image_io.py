@@ -6,6 +6,7 @@ from PIL import Image
 
 from artifactsdk.errors import ImageDecodeError, InvalidInputError
 from artifactsdk.image_io import MIN_SIDE, load_image
+from bad_images import inflating_chunk_pngs
 
 
 def _png_bytes(image: Image.Image, **params) -> bytes:
@@ -115,3 +116,11 @@ def test_bad_inputs_raise_clear_errors(tmp_path):
         load_image(truncated)
     with pytest.raises(ImageDecodeError, match="no such file"):
         load_image(tmp_path / "missing.jpg")
+
+
+@pytest.mark.parametrize("kind", ["zTXt", "iCCP"])
+def test_a_chunk_that_inflates_past_pillows_limit_is_an_image_decode_error(kind):
+    data = inflating_chunk_pngs()[kind]
+    assert len(data) < 20_000
+    with pytest.raises(ImageDecodeError, match="cannot be opened as an image"):
+        load_image(data, name="bomb.png")

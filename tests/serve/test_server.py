@@ -2,7 +2,6 @@ import io
 import socket
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +13,8 @@ httpx = pytest.importorskip("httpx")
 uvicorn = pytest.importorskip("uvicorn")
 
 from artifactsdk.reward import ArtifactReward  # noqa: E402
-from artifactsdk.serve import ServerSettings, create_app  # noqa: E402
+from artifactsdk.serve import ServerSettings  # noqa: E402
+from serve_harness import running_server  # noqa: E402
 from tiny_bundle import red_square_image  # noqa: E402
 
 MAX_BYTES = 200_000
@@ -39,21 +39,9 @@ def files(blobs: list[bytes]) -> list:
 
 @pytest.fixture(scope="module")
 def server(detector):
-    """The app on uvicorn in a thread, on a free port of 127.0.0.1, sharing the tiny Detector."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
     settings = ServerSettings(max_bytes=MAX_BYTES, max_batch=MAX_BATCH, batch_size=4)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, detector=detector), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start within 60 s"
-    with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=60) as client:
+    with running_server(settings, detector) as client:
         yield client
-    server.should_exit = True
-    thread.join(timeout=30)
 
 
 def test_health_and_docs(server):
@@ -97,7 +85,7 @@ def test_detect_takes_a_multipart_file_too(server, detector):
     body = answer.json()
     assert body["labels"] == ["localized_blur"] and "timings_ms" in body
     body.pop("timings_ms")
-    assert body == detector.detect(blob).to_dict()
+    assert body == {**detector.detect(blob).to_dict(), "source": "x.png"}  # the upload's file name (issue 24)
 
 
 def test_bad_uploads_get_4xx_and_the_server_keeps_serving(server):
