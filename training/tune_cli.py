@@ -40,11 +40,15 @@ from artifactsdk.errors import ArtifactSDKError
 @click.option("--scene-statistics/--no-scene-statistics", default=True, show_default=True,
               help="The image score also reads natural-scene statistics of the whole image (BRISQUE's "
                    "MSCN moments, computed inside the model), next to the pooled deep features.")
+@click.option("--keep-segmenter", is_flag=True,
+              help="Tune the classifier only: the segmenter keeps its thresholds and its weight in "
+                   "artifact_score (for a segmenter tuned before and not retrained since); only the "
+                   "classifier is written.")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(min=1), help="Torch CPU threads.")
 @click.option("--quiet", is_flag=True, help="No progress and no summary.")
 def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, images: Path, mos_column: str,
          out: Path, val_fraction: float, seed: int, classifier_input: int | None, worse_groups: tuple[str, ...],
-         scene_statistics: bool, threads: int, quiet: bool) -> None:
+         scene_statistics: bool, keep_segmenter: bool, threads: int, quiet: bool) -> None:
     """Fit the image-level artifact score on rated images and raise the thresholds to
     what clean photographs reach. The tuned classifier outputs its evidence map (the
     per-position score whose mean is the image score); tuning.json reports the
@@ -93,19 +97,21 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
         classifier, classifier_config = load_checkpoint(checkpoint / "classifier")
         classifier = with_evidence_map(classifier, classifier_config, scene_statistics)
         report["classifier"], rated_probability = tune_classifier(classifier, classifier_config, real, options, quiet)
-        segmenter, segmenter_config = load_checkpoint(checkpoint / "segmenter")
-        report["segmenter"] = tune_segmenter(segmenter, segmenter_config, real.photos[1::2], options, quiet)
-        rated_scores, _ = segmenter_image_scores(segmenter, segmenter_config, real.rated, "segmenter on rated images",
-                                                 quiet)
-        choice = choose_segmenter_weight(rated_probability, classifier_config["thresholds"]["artifact"],
-                                         rated_scores, segmenter_config["thresholds"]["image"], real.ratings)
-        segmenter_config["image_score"] = {**segmenter_config.get("image_score", DEFAULT_IMAGE_SCORE),
-                                           "weight": choice["weight"]}
-        report["segmenter"]["image_score_weight"] = choice
+        tuned = [("classifier", classifier, classifier_config)]
+        if not keep_segmenter:
+            segmenter, segmenter_config = load_checkpoint(checkpoint / "segmenter")
+            report["segmenter"] = tune_segmenter(segmenter, segmenter_config, real.photos[1::2], options, quiet)
+            rated_scores, _ = segmenter_image_scores(segmenter, segmenter_config, real.rated,
+                                                     "segmenter on rated images", quiet)
+            choice = choose_segmenter_weight(rated_probability, classifier_config["thresholds"]["artifact"],
+                                             rated_scores, segmenter_config["thresholds"]["image"], real.ratings)
+            segmenter_config["image_score"] = {**segmenter_config.get("image_score", DEFAULT_IMAGE_SCORE),
+                                               "weight": choice["weight"]}
+            report["segmenter"]["image_score_weight"] = choice
+            tuned.append(("segmenter", segmenter, segmenter_config))
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
-    for name, model, config in (("classifier", classifier, classifier_config),
-                                ("segmenter", segmenter, segmenter_config)):
+    for name, model, config in tuned:
         config.pop("format_version", None)
         config["tuning"] = {"options": asdict(options), "mos_csv": mos_csv.name, "photos": [p.name for p in photos]}
         save_checkpoint(model, config, out / name)
@@ -113,6 +119,7 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
     if not quiet:
         click.echo(json.dumps({"classifier": report["classifier"]["thresholds"],
                                "leave_one_generator_out": report["classifier"]["leave_one_generator_out"],
-                               "segmenter": report["segmenter"]["thresholds"],
-                               "segmenter_weight": report["segmenter"]["image_score_weight"],
+                               **({"segmenter": report["segmenter"]["thresholds"],
+                                   "segmenter_weight": report["segmenter"]["image_score_weight"]}
+                                  if "segmenter" in report else {}),
                                "skipped": len(skipped)}, indent=2))
