@@ -165,3 +165,29 @@ def test_tune_refuses_to_write_over_its_input(tiny_real):
         "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
         "--images", str(tiny_real / "rated"), "--out", str(shipped_weights())])
     assert result.exit_code == 2 and "--out" in result.output
+
+
+def test_tune_gives_the_classifier_its_evidence_map_and_reports_generator_folds(tiny_real, tmp_path):
+    """The tuned classifier outputs the map its image logit is the mean of, reads the scene
+    statistics, and tuning.json has a fold per generator; --keep-segmenter writes no segmenter."""
+    import torch
+
+    from artifactsdk.models import load_checkpoint
+
+    out = tmp_path / "tuned"
+    result = CliRunner().invoke(main, [
+        "tune", "--checkpoint", str(shipped_weights()), "--data", str(tiny_real / "synth"),
+        "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
+        "--images", str(tiny_real / "rated"), "--out", str(out), "--val-fraction", "0.5", "--threads", "1",
+        "--classifier-input", "128", "--keep-segmenter", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "segmenter").exists()
+    folds = json.loads((out / "tuning.json").read_text())["classifier"]["leave_one_generator_out"]
+    assert set(folds["folds"]) == {"blurry", "sharp"}
+    model, config = load_checkpoint(out / "classifier")
+    assert config["evidence_map"] and config["scene_statistics"]
+    with torch.no_grad():
+        _, logit, evidence = model(torch.randn(2, 3, 128, 128))
+    assert evidence.shape == (2, 1, 4, 4)
+    assert torch.allclose(logit[:, 0], evidence.mean(dim=(1, 2, 3)), atol=1e-5)
+    assert model.nss_head.weight.abs().sum() > 0  # the statistics were fitted, not left at zero
