@@ -32,8 +32,8 @@ ENGINES = ("local", "ray")
 @click.option("--mask", is_flag=True, help="Write masks/<hash>.png (white = artifact).")
 @click.option("--overlay", is_flag=True, help="Write overlays/<hash>.png (magenta artifacts).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Images per model call. On CPU 1 is fastest (200 images here: 23.9 images/s at 1, 11.0 at "
-                   "8, which also needs 1.8 GB instead of 0.46); larger batches are for GPUs.")
+              help="Images per model call. On CPU 1 is usually fastest and smallest (BENCHMARKS.md, 'Scanning many images'); "
+                   "larger batches are for GPUs.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Decode / preprocess threads (default: half the cores; 1 per actor with --engine ray).")
 @click.option("--streams", type=click.IntRange(min=1),
@@ -53,7 +53,7 @@ ENGINES = ("local", "ray")
 @click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
               help="Ray: actors, each holding one Detector.")
 @click.option("--ray-batch-size", type=click.IntRange(min=1), default=128, show_default=True,
-              help="Ray: images per map_batches call (1000 images here: 32.5 s at 128, 33.6 at 64).")
+              help="Ray: images per map_batches call (BENCHMARKS.md compares sizes).")
 @click.option("--cpus-per-actor", type=click.FloatRange(min=0.1), default=1.0, show_default=True)
 @click.option("--gpus-per-actor", type=click.FloatRange(min=0), default=0.0, show_default=True)
 @click.option("--rows-per-part", type=click.IntRange(min=1), default=ROWS_PER_PART, show_default=True,

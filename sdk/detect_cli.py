@@ -40,9 +40,13 @@ class UnitFloat(click.ParamType):
 
     def convert(self, value, param, ctx):
         try:
-            return unit_interval(param.opts[0] if param else "value", float(value))
-        except (ValueError, InvalidInputError) as exc:
-            self.fail(f"{value!r} is not a finite number in [0, 1] ({exc})", param, ctx)
+            number = float(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a number; give a finite number in [0, 1].", param, ctx)
+        try:
+            return unit_interval(param.opts[0] if param else "value", number)
+        except InvalidInputError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def image_suffixes(overlay: bool, mask: bool) -> tuple[str, ...]:
