@@ -86,6 +86,22 @@ def human_line(record: dict) -> str:
     return one_line(line + (": " + "; ".join(captions) if captions else ""))
 
 
+def open_results(results: ResultFolder, items: list[tuple[Path, Path]], suffixes: tuple[str, ...]) -> dict:
+    """Open (and lock) the --out folder and name each image's result, the same names every
+    run; earlier results in the way are refused here, before the models load."""
+    try:
+        results.open([path for path, _ in items], suffixes)
+    except (OSError, ArtifactSDKError) as exc:
+        raise click.ClickException(f"cannot write to --out {results.root}: {exc}") from exc
+    stems = {path: results.names.name(relative) for path, relative in items}
+    existing = results.existing_result(stems.values(), suffixes)
+    if existing is not None:
+        results.close()
+        raise click.UsageError(f"--out {results.root} already holds results ({safe_text(str(existing))}); pass "
+                               "--resume to skip finished images or --overwrite to replace them.")
+    return stems
+
+
 @click.command("detect")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
@@ -138,22 +154,19 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
                                "to be searched below their top level).")
     if sheet is not None:
         check_sheet_path(sheet, items)
+    suffixes = image_suffixes(overlay, mask)
+    if results:
+        stems = open_results(results, items, suffixes)
     overrides = {"decision": threshold} if threshold is not None else None
     load_start = time.perf_counter()
     try:
         detector = Detector.load(bundle, backend=backend, precision=precision, threads=threads, mode=mode,
                                  thresholds=overrides)
     except ArtifactSDKError as exc:
+        if results:
+            results.close()
         raise click.ClickException(str(exc)) from exc
     load_seconds = time.perf_counter() - load_start
-    suffixes = image_suffixes(overlay, mask)
-    if results:
-        try:
-            results.open([path for path, _ in items], suffixes)
-        except (OSError, ArtifactSDKError) as exc:
-            detector.close()
-            raise click.ClickException(f"cannot write to --out {out}: {exc}") from exc
-        stems = {path: results.names.name(relative) for path, relative in items}  # the same names every run
     # Keeps one small tile per image, not the detections.
     sheet_builder = SheetBuilder(columns=sheet_columns, cell=sheet_cell) if sheet is not None else None
     records: list[dict] = []

@@ -18,7 +18,7 @@ import io
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +31,7 @@ SUMMARY_NAME = "summary.json"
 JSON_SUFFIX = ".json"
 OVERLAY_SUFFIX, MASK_SUFFIX = ".overlay.png", ".mask.png"  # beside <name>.json with --overlay / --mask
 MODES = ("new", "resume", "overwrite")
+PARTIAL_SUFFIX = ".partial"  # a file being written (atomic_write)
 
 
 class ResultExistsError(ArtifactSDKError):
@@ -47,6 +48,20 @@ def _lock(handle) -> None:
     except OSError:
         raise ArtifactSDKError(f"another run is writing to {Path(handle.name).parent.parent}; "
                                "give each run its own --out folder.") from None
+
+
+def atomic_write(target: Path, writer: Callable[[io.BufferedIOBase], None], folder: Path | None = None) -> None:
+    """Write `target` through a temporary file in `folder` (default: beside it, hidden) renamed
+    into place, so a reader or a killed run sees the whole file or none. The file is created
+    with mode 0o666 and the process's umask applies, as for any file the user makes."""
+    temporary = (folder or target.parent) / f".{target.name}.{uuid.uuid4().hex}{PARTIAL_SUFFIX}"
+    try:
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as fh:
+            writer(fh)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def read_index(path: Path) -> dict[str, list[str]]:
@@ -115,11 +130,19 @@ class ResultFolder:
         outputs = self.finished.get(self.key(path))
         return self.mode == "resume" and outputs is not None and all((self.root / o).is_file() for o in outputs)
 
+    def existing_result(self, stems, suffixes: tuple[str, ...]) -> Path | None:
+        """In mode "new", the first result of `stems` already in the folder (a conflict to
+        report before any work), else None."""
+        if self.mode != "new":
+            return None
+        return next((target for stem in stems for target in _targets(stem, suffixes).values() if target.exists()),
+                    None)
+
     def write(self, path: Path, stem: Path, files: dict[str, Callable[[io.BufferedIOBase], None]],
               record: dict) -> list[str]:
         """Write an image's files (suffix -> writer) and its JSON record under `stem`; then
         index it. Raises OSError / ResultExistsError, leaving no partial file."""
-        targets = {suffix: stem.with_name(stem.name + suffix) for suffix in (*files, JSON_SUFFIX)}
+        targets = _targets(stem, tuple(files))
         if self.mode == "new":
             existing = [t for t in targets.values() if t.exists()]
             if existing:
@@ -136,8 +159,11 @@ class ResultFolder:
         self._index.flush()
         return outputs
 
-    def write_summary(self, summary: dict) -> Path:
+    def write_summary(self, summary: dict) -> Path | None:
+        """Write summary.json; a run that processed nothing keeps an earlier one (returns None)."""
         target = self.root / SUMMARY_NAME
+        if not summary["processed"] and target.exists():
+            return None
         text = (json.dumps(summary, indent=2) + "\n").encode("utf-8")
         self._atomic(target, lambda fh: fh.write(text))
         return target
@@ -148,11 +174,9 @@ class ResultFolder:
             self._index = None
 
     def _atomic(self, target: Path, writer: Callable[[io.BufferedIOBase], None]) -> None:
-        handle, temporary = tempfile.mkstemp(dir=self.state / "tmp", suffix=".partial")
-        try:
-            with os.fdopen(handle, "wb") as fh:
-                writer(fh)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        atomic_write(target, writer, self.state / "tmp")
+
+
+def _targets(stem: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
+    """suffix -> the file of an image's result: its pictures, then its JSON record (written last)."""
+    return {suffix: stem.with_name(stem.name + suffix) for suffix in (*suffixes, JSON_SUFFIX)}
