@@ -14,7 +14,7 @@ import click
 
 from artifactsdk.image_files import collect_inputs, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
-from artifactsdk.option_settings import BundleArgument
+from artifactsdk.option_settings import BundleArgument, trusted_keys_option
 from artifactsdk.progress import Progress
 
 
@@ -30,12 +30,14 @@ from artifactsdk.progress import Progress
 @click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
 @click.option("--bundle", type=BundleArgument(), default="default", show_default=True,
               help="'default' or a bundle directory.")
+@trusted_keys_option()
 @click.option("--backend", default="auto", show_default=True, help="As in `artifactsdk detect`.")
 @click.option("--precision", default="auto", show_default=True, help="As in `artifactsdk detect`.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Inference threads (default: all cores).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
-def rank(paths, by, csv_path, top, copy_to, recursive, bundle, backend, precision, batch_size, threads, quiet):
+def rank(paths, by, csv_path, top, copy_to, recursive, bundle, trusted_keys, backend, precision, batch_size, threads,
+         quiet):
     """Rank images (files or folders) from fewest to most artifacts."""
     from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.feedback.ranking import copy_ranked, rank_images, write_csv
@@ -52,7 +54,7 @@ def rank(paths, by, csv_path, top, copy_to, recursive, bundle, backend, precisio
         click.echo(f"error: {failure['error']}", err=True)
     try:
         reward = ArtifactReward(bundle, reduce=by, backend=backend, precision=precision, batch_size=batch_size,
-                                threads=threads)
+                                threads=threads, trusted_keys=trusted_keys)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     with reward, Progress("rank", len(items), quiet) as bar:

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from artifactsdk.bundle import PRECISIONS
+from artifactsdk.option_settings import trusted_keys_option
 from artifactsdk.progress import Progress
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 from artifactsdk.scan.results import ROWS_PER_PART
@@ -43,6 +44,7 @@ ENGINES = ("local", "ray")
               help="Inference threads per stream (default: the cores left to each stream, at least 1; "
                    "with --engine ray: the actor's CPUs).")
 @click.option("--bundle", default="default", show_default=True, help="'default' or a bundle directory.")
+@trusted_keys_option()
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
 @click.option("--mode", type=click.Choice(("full", "cascade")), default="full", show_default=True)
@@ -59,7 +61,7 @@ ENGINES = ("local", "ray")
 @click.option("--rows-per-part", type=click.IntRange(min=1), default=ROWS_PER_PART, show_default=True,
               help="Rows per Parquet file (local engine); a killed scan redoes at most this many.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
-def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, workers, streams, threads, bundle, backend,
+def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, workers, streams, threads, bundle, trusted_keys, backend,
          precision, mode, reduced_decode, address, concurrency, ray_batch_size, cpus_per_actor, gpus_per_actor, rows_per_part, quiet) -> None:
     """Scan images (files, folders; URIs with --engine ray) into a Parquet results folder."""
     from artifactsdk.errors import ArtifactSDKError
@@ -72,7 +74,7 @@ def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, worke
     try:
         check_results_folder(out, resume)
         options = {"bundle": bundle, "backend": backend, "precision": precision, "mode": mode,
-                   "reduced_decode": reduced_decode}
+                   "reduced_decode": reduced_decode, "trusted_keys": trusted_keys}
         cores = os.cpu_count() or 1
         if engine == "ray":
             workers, streams = workers or 1, streams or 1

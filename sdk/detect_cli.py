@@ -26,7 +26,7 @@ from artifactsdk.errors import ArtifactSDKError, InvalidInputError
 from artifactsdk.image_files import collect_inputs, one_line, safe_text, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.limits import max_threads, unit_interval
-from artifactsdk.option_settings import BundleArgument
+from artifactsdk.option_settings import BundleArgument, trusted_keys_option
 from artifactsdk.progress import Progress
 from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, ResultFolder
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
@@ -123,6 +123,7 @@ def open_results(results: ResultFolder, items: list[tuple[Path, Path]], suffixes
               help="Longest side in pixels of each image in the --sheet.")
 @click.option("--bundle", default="default", show_default=True, type=BundleArgument(),
               help="'default' or a bundle directory.")
+@trusted_keys_option()
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
 @click.option("--mode", type=click.Choice(MODES), default="full", show_default=True,
@@ -135,7 +136,7 @@ def open_results(results: ResultFolder, items: list[tuple[Path, Path]], suffixes
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--strict", is_flag=True, help="Exit non-zero when any image fails.")
 def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, mask, sheet, sheet_columns, sheet_cell,
-           bundle, backend, precision, mode, threshold, threads, quiet, strict) -> None:
+           bundle, trusted_keys, backend, precision, mode, threshold, threads, quiet, strict) -> None:
     """Find, name and outline artifacts in images (files or folders)."""
     from artifactsdk.detector import Detector
 
@@ -161,7 +162,7 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
     load_start = time.perf_counter()
     try:
         detector = Detector.load(bundle, backend=backend, precision=precision, threads=threads, mode=mode,
-                                 thresholds=overrides)
+                                 thresholds=overrides, trusted_keys=trusted_keys)
     except ArtifactSDKError as exc:
         if results:
             results.close()

@@ -24,6 +24,7 @@ class ServerSettings:
     max_bytes: int = 32 * MiB      # one request's body
     max_batch: int = 64            # images in one /v1/reward request
     max_pixels: int = 4096 * 4096  # one decoded image (a guard against decompression bombs)
+    trusted_keys: tuple[str, ...] | None = None  # public key files: refuse a bundle none of them signed
 
     def __post_init__(self):
         for name in ("batch_size", "max_bytes", "max_batch", "max_pixels"):
