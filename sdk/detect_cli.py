@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -28,7 +29,9 @@ from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.limits import max_threads, unit_interval
 from artifactsdk.option_settings import BundleArgument, trusted_keys_option
 from artifactsdk.progress import Progress
-from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, ResultFolder
+from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME, ResultFolder
+from artifactsdk.run_summary import RunSummary
+from artifactsdk.run_summary import emit as emit_summary
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 
 
@@ -110,7 +113,9 @@ def open_results(results: ResultFolder, items: list[tuple[Path, Path]], suffixes
                    "results are kept (that image fails) unless --overwrite or --resume.")
 @click.option("--resume", is_flag=True, help="With --out: skip images a previous run finished.")
 @click.option("--overwrite", is_flag=True, help="With --out: replace existing results.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of records at the end.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object at the end: the run's summary (processed, flagged, failed, skipped, "
+                   "seconds, images_per_s, output; summary.schema.json) with every image's record in \"records\".")
 @click.option("--jsonl", is_flag=True, help="Print one JSON record per line as images finish.")
 @click.option("--overlay", is_flag=True, help="Write <name>.overlay.png (magenta artifacts) into --out.")
 @click.option("--mask", is_flag=True, help="Write <name>.mask.png (white = artifact) into --out.")
@@ -209,12 +214,8 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
                 emit(record)
             bar.advance()
         models = detector.describe()["models"]
-    seconds = time.perf_counter() - start
-    if as_json:
-        click.echo(json.dumps(records, indent=2))
-    summary = {"images": processed + len(failures) + skipped, "processed": processed, "with_artifacts": flagged,
-               "failed": len(failures), "skipped": skipped, "seconds": round(seconds, 3), "load_seconds": round(load_seconds, 3),
-               "images_per_second": round(processed / seconds, 2) if seconds > 0 else None, "models": models}
+    summary = RunSummary(processed, flagged, len(failures), skipped, time.perf_counter() - start,
+                         str(out) if out else None, {"load_seconds": round(load_seconds, 3), "models": models})
     if sheet_builder is not None:
         if len(sheet_builder):
             sheet_builder.save(sheet)
@@ -224,16 +225,13 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
             click.echo("no contact sheet written: no image was processed", err=True)
     if results:
         try:
-            results.write_summary(summary)
+            results.write_summary(summary.to_dict())
         except OSError as exc:
-            failures.append(failure_record(out / "summary.json", exc))
+            failures.append(failure_record(out / SUMMARY_NAME, exc))
             emit(failures[-1])
+            summary = replace(summary, failed=len(failures))
         finally:
             results.close()
-    if not quiet:
-        used = ", ".join(f"{role} {m['backend']}/{m['precision']}" for role, m in models.items())
-        resumed = f", {skipped} already done" if skipped else ""
-        click.echo(f"{summary['images']} images: {processed} processed, {flagged} with artifacts, "
-                   f"{len(failures)} failed{resumed}; {summary['images_per_second']} images/s ({used})", err=True)
+    emit_summary(summary, as_json, quiet, {"records": records} if as_json else None)
     if (processed == 0 and skipped == 0) or (strict and failures):
         sys.exit(1)

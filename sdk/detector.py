@@ -268,8 +268,13 @@ class Detector:
 
     # -- description and lifecycle --------------------------------------------------------------
     def describe(self) -> dict:
-        return {"bundle": str(self.bundle.root), "mode": self.mode, "thresholds": dict(self.thresholds),
-                "models": {role: backend.describe() for role, backend in self.backends.items()}}
+        """What runs: the bundle (folder, name, version), mode, thresholds, and per model its
+        backend, file and the file's sha256 (what results record as their provenance)."""
+        return {"bundle": str(self.bundle.root), "bundle_name": self.bundle.manifest.get("name"),
+                "bundle_version": self.bundle.manifest.get("version"), "mode": self.mode,
+                "thresholds": dict(self.thresholds),
+                "models": {role: {**backend.describe(), "sha256": backend.model.entry.get("sha256")}
+                           for role, backend in self.backends.items()}}
 
     def close(self) -> None:
         self._closed = True

@@ -38,7 +38,7 @@ class ResultExistsError(ArtifactSDKError):
     """An image's result is already in the output folder and may not be replaced."""
 
 
-def _lock(handle) -> None:
+def _lock(handle, folder: Path) -> None:
     try:
         import fcntl
     except ImportError:  # no advisory locks on this OS
@@ -46,8 +46,20 @@ def _lock(handle) -> None:
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        raise ArtifactSDKError(f"another run is writing to {Path(handle.name).parent.parent}; "
-                               "give each run its own --out folder.") from None
+        raise ArtifactSDKError(f"another run is writing to {folder}; give each run its own --out folder.") from None
+
+
+def hold_lock(path: Path, folder: Path):
+    """Open `path` (created if needed) and lock it for the run writing into `folder`; the
+    lock lasts until the returned file is closed (or the process ends). Raises
+    ArtifactSDKError when another run holds it."""
+    handle = open(path, "a+b")
+    try:
+        _lock(handle, folder)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 def atomic_write(target: Path, writer: Callable[[io.BufferedIOBase], None], folder: Path | None = None) -> None:
@@ -110,8 +122,7 @@ class ResultFolder:
     def open(self, inputs: list[Path], suffixes: tuple[str, ...]) -> "ResultFolder":
         """Create the folder, lock it, clear stale temporary files, open the index."""
         self.state.mkdir(parents=True, exist_ok=True)
-        self._index = open(self.state / INDEX_NAME, "a+b")
-        _lock(self._index)
+        self._index = hold_lock(self.state / INDEX_NAME, self.root)
         shutil.rmtree(self.state / "tmp", ignore_errors=True)
         (self.state / "tmp").mkdir()
         self._index.seek(0, os.SEEK_END)
