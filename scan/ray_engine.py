@@ -18,6 +18,7 @@ import importlib.util
 import logging
 import socket
 import time
+import warnings
 from dataclasses import dataclass
 
 from artifactsdk.errors import InvalidInputError
@@ -84,13 +85,17 @@ def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOpt
     init_seconds = time.perf_counter() - listed
     _check_room(options, ray.cluster_resources().get("CPU", 0.0))
     threads = options.threads or max(1, int(options.cpus_per_actor))
-    rows = ray.data.from_items(sources.rows).map_batches(
-        ScanActor, batch_size=options.batch_size, batch_format="numpy",
-        compute=ActorPoolStrategy(size=options.concurrency),
-        num_cpus=options.cpus_per_actor, num_gpus=options.gpus_per_actor or None,
-        fn_constructor_kwargs={"detector_options": {**detector_options, "threads": threads},
-                               "filesystems": sources.filesystems, "workers": workers, "batch_size": batch_size,
-                               "skip": skip, "streams": streams})
+    with warnings.catch_warnings():  # Ray 2.60 calls max_restarts a deprecated "ray_remote_args"; it has no other way
+        warnings.simplefilter("ignore", DeprecationWarning)
+        # max_restarts=0: an actor that dies fails the job (--resume continues it) instead of being
+        # restarted, which Ray would announce on stderr for every actor of every scan
+        rows = ray.data.from_items(sources.rows).map_batches(
+            ScanActor, batch_size=options.batch_size, batch_format="numpy",
+            compute=ActorPoolStrategy(size=options.concurrency),
+            num_cpus=options.cpus_per_actor, num_gpus=options.gpus_per_actor or None, max_restarts=0,
+            fn_constructor_kwargs={"detector_options": {**detector_options, "threads": threads},
+                                   "filesystems": sources.filesystems, "workers": workers, "batch_size": batch_size,
+                                   "skip": skip, "streams": streams})
     started_job = time.perf_counter()
     stamp = utc_stamp()
     # this runs the job: the actors start, load their Detector, read, scan; the rows are written
