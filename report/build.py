@@ -7,6 +7,7 @@ page stays small; the grid always pages.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -75,19 +76,34 @@ def _asset(name: str) -> str:
     return resources.files("artifactsdk.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def render_page(title: str, entries: list[dict], page_size: int = PAGE_SIZE) -> str:
+def made_by_line(made_by: list[dict]) -> str:
+    """The page header's line about what made the results (scan's Parquet provenance)."""
+    runs = []
+    for record in made_by:
+        bundle = record.get("bundle") or {}
+        models = ", ".join(f"{role} {str(model.get('sha256'))[:12]}"
+                           for role, model in (record.get("models") or {}).items())
+        decision = (record.get("thresholds") or {}).get("decision")
+        runs.append(f"artifactsdk {record.get('artifactsdk_version')}, bundle {bundle.get('name')} "
+                    f"{bundle.get('version')} ({models}), decision threshold {decision}, {record.get('created')}")
+    return ("Made by " + "; ".join(runs)) if runs else ""
+
+
+def render_page(title: str, entries: list[dict], page_size: int = PAGE_SIZE, made_by: str = "") -> str:
     data = json.dumps({"title": title, "page_size": page_size, "items": entries}, separators=(",", ":"))
     data = data.replace("<", "\\u003c")  # no "</script>" can end the data block early
     page = _asset("report.html")
     for marker, value in (("/*REPORT_CSS*/", _asset("report.css")), ("/*REPORT_JS*/", _asset("report.js")),
-                          ("{{TITLE}}", title.replace("&", "&amp;").replace("<", "&lt;")), ("{{DATA}}", data)):
+                          ("{{TITLE}}", title.replace("&", "&amp;").replace("<", "&lt;")),
+                          ("{{MADE_BY}}", html.escape(made_by)), ("{{DATA}}", data)):
         page = page.replace(marker, value)
     return page
 
 
 def build_report(items: list[Item], results: str | Path, out: str | Path, *, embed_limit: int = EMBED_LIMIT,
-                 page_size: int = PAGE_SIZE, workers: int = 2) -> dict:
-    """Write the report for `items` (read from `results`) to `out`; returns a summary."""
+                 page_size: int = PAGE_SIZE, workers: int = 2, made_by: list[dict] | None = None) -> dict:
+    """Write the report for `items` (read from `results`) to `out`; returns a summary.
+    `made_by`: the results' provenance records (results.read_made_by), shown in the header."""
     out, results = Path(out), Path(results)
     _check_out(out, items, results)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +115,8 @@ def build_report(items: list[Item], results: str | Path, out: str | Path, *, emb
     with ThreadPoolExecutor(max_workers=workers) as pool:
         entries = list(pool.map(lambda pair: _entry(pair[1], pair[0], embed, out.parent, files_dir),
                                 enumerate(items)))
-    out.write_text(render_page(f"Artifacts in {results.name}", entries, page_size), encoding="utf-8")
+    out.write_text(render_page(f"Artifacts in {results.name}", entries, page_size, made_by_line(made_by or [])),
+                   encoding="utf-8")
     return {"out": str(out), "images": len(items), "embedded": embed,
             "failed": sum(1 for item in items if item.error),
             "flagged": sum(1 for item in items if item.is_artifact and not item.error),

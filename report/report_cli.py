@@ -19,12 +19,12 @@ def report(results, out, embed_limit, page_size) -> None:
     output, a `scan --out` folder or one of its Parquet files. Opens offline, from disk."""
     from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.report.build import EMBED_LIMIT, PAGE_SIZE, build_report
-    from artifactsdk.report.results import load_items
+    from artifactsdk.report.results import load_items, read_made_by
 
     try:
         items = load_items(results)
         summary = build_report(items, results, out, embed_limit=EMBED_LIMIT if embed_limit is None else embed_limit,
-                               page_size=PAGE_SIZE if page_size is None else page_size)
+                               page_size=PAGE_SIZE if page_size is None else page_size, made_by=read_made_by(results))
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     for item in items:

@@ -15,6 +15,7 @@ from PIL import Image
 from artifactsdk.cli import main
 from artifactsdk.scan.results import done_keys, part_files, read_results
 from artifactsdk.scan.rows import SCHEMA, to_record
+from test_provenance import check_provenance
 from tiny_bundle import red_square_image
 
 BROKEN = {"empty.png", "truncated.png", "notes.png"}
@@ -116,6 +117,8 @@ def test_ray_local_mode_writes_the_local_engines_rows(folder, tiny_bundle, tmp_p
     import pyarrow.parquet as pq
 
     assert all(pq.read_schema(part).equals(SCHEMA) for part in part_files(on_ray))
+    check_provenance(local, tiny_bundle)
+    check_provenance(on_ray, tiny_bundle)  # the same names and metadata as the local engine's
     expected, got = _records(local), _records(on_ray)
     assert set(got) == set(expected) and len(got) == 13
     for name, row in expected.items():
