@@ -188,10 +188,15 @@ def read_provenance(out: str | Path) -> list[dict]:
     return found
 
 
-def check_results_folder(out: str | Path, resume: bool) -> None:
-    """Refuse to mix a new scan into existing results unless resuming, and a file as folder."""
+def check_is_folder(out: str | Path) -> None:
+    """Refuse a file given as the results folder."""
     if not is_uri(out) and Path(out).exists() and not Path(out).is_dir():
         raise InvalidInputError(f"--out {out} is a file; the results are a folder of Parquet files.")
+
+
+def check_results_folder(out: str | Path, resume: bool) -> None:
+    """Refuse to mix a new scan into existing results unless resuming, and a file as folder."""
+    check_is_folder(out)
     if _parts(out)[1] and not resume:
         raise InvalidInputError(f"{out} already holds scan results; pass --resume to add only the images "
                                 "not in them, or choose another folder.")

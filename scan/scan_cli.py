@@ -72,7 +72,7 @@ def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, worke
     from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.run_summary import emit
     from artifactsdk.scan.ray_engine import RayOptions
-    from artifactsdk.scan.results import check_results_folder, is_uri, lock_results, set_aside_unreadable
+    from artifactsdk.scan.results import check_is_folder, check_results_folder, is_uri, lock_results, set_aside_unreadable
 
     if is_uri(out) and engine != "ray":
         raise click.UsageError(f"--out {out} is a URI: only --engine ray writes to one; the local engine writes "
@@ -83,7 +83,7 @@ def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, worke
                "reduced_decode": reduced_decode, "trusted_keys": trusted_keys}
     cores = os.cpu_count() or 1
     try:
-        check_results_folder(out, resume=True)  # a file given as --out is refused before a folder is made
+        check_is_folder(out)  # before the lock makes the folder
         lock = None if is_uri(out) else lock_results(Path(out))  # one scan at a time writes here
         try:
             check_results_folder(out, resume)
