@@ -72,7 +72,8 @@ def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, worke
     from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.run_summary import emit
     from artifactsdk.scan.ray_engine import RayOptions
-    from artifactsdk.scan.results import check_is_folder, check_results_folder, is_uri, lock_results, set_aside_unreadable
+    from artifactsdk.scan.results import (check_is_folder, check_results_folder, is_uri, lock_results,
+                                          set_aside_unreadable)
 
     if is_uri(out) and engine != "ray":
         raise click.UsageError(f"--out {out} is a URI: only --engine ray writes to one; the local engine writes "
