@@ -33,8 +33,8 @@ ENGINES = ("local", "ray")
 @click.option("--mask", is_flag=True, help="Write masks/<hash>.png (white = artifact).")
 @click.option("--overlay", is_flag=True, help="Write overlays/<hash>.png (magenta artifacts).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Images per model call. On CPU 1 is usually fastest and smallest (BENCHMARKS.md, 'Scanning many images'); "
-                   "larger batches are for GPUs.")
+              help="Images per model call. On CPU 1 is usually fastest and smallest (BENCHMARKS.md, "
+                   "'Scanning many images'); larger batches are for GPUs.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Decode / preprocess threads (default: half the cores; 1 per actor with --engine ray).")
 @click.option("--streams", type=click.IntRange(min=1),

@@ -52,7 +52,8 @@ def own_outputs(out: str | Path | None, scanned) -> Callable[[Path], bool]:
     return excluded
 
 
-def local_inputs(paths: tuple[Path, ...], recursive: bool, out: str | Path | None = None) -> tuple[list[Path], list[dict]]:
+def local_inputs(paths: tuple[Path, ...], recursive: bool,
+                 out: str | Path | None = None) -> tuple[list[Path], list[dict]]:
     """The local files to scan, each distinct file once (by its resolved path: a file given
     twice, or through a link, keeps the first name), and a failure per missing path."""
     found, missing = collect_inputs(paths, recursive, own_outputs(out, paths))
