@@ -72,15 +72,15 @@ class MemorySampler:
 
 def _run(command: list[str], env: dict | None = None) -> tuple[float, dict, MemorySampler]:
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, **(env or {})})
     sampler = MemorySampler(process.pid)
-    _, stderr = process.communicate()
+    stdout, stderr = process.communicate()
     sampler.stop()
     wall = time.perf_counter() - started
     if process.returncode != 0:
         raise click.ClickException(f"{' '.join(command)} failed:\n{stderr[-2000:]}")
-    summary = next((json.loads(line) for line in reversed(stderr.splitlines()) if line.startswith("{")), {})
+    summary = json.loads(stdout) if "--json" in command else {}  # the run summary (summary.schema.json)
     return wall, summary, sampler
 
 
@@ -121,12 +121,13 @@ def measure(folder: Path, workdir: Path, batch_size: int, workers: int, streams:
         concurrency = int(options[options.index("--concurrency") + 1]) if "--concurrency" in options else 1
         model_streams = concurrency * int(options[options.index("--streams") + 1])
         wall, summary, sampler = _run([*cli, "scan", str(folder), "--out", str(out), "--batch-size",
-                                       str(batch_size), *options])
+                                       str(batch_size), "--json", *options])
         processed, model_ms = _model_ms(out)
         results[name] = {"processed": processed, "loop_seconds": summary["seconds"], "wall_seconds": wall,
                          "model_ms_per_image": model_ms, "peak_rss_mb": sampler.main_mb,
                          "ray_worker_peak_rss_mb": sorted(sampler.workers_mb.values()) or None,
-                         "ray_list_seconds": summary.get("list_seconds"), "ray_init_seconds": summary.get("init_seconds"),
+                         "ray_list_seconds": summary["details"].get("list_seconds"),
+                         "ray_init_seconds": summary["details"].get("init_seconds"),
                          "streams": model_streams}
     for entry in results.values():
         if isinstance(entry, dict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,8 +18,9 @@ import click
 
 from artifactsdk.image_files import collect_inputs, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
-from artifactsdk.option_settings import BundleArgument
+from artifactsdk.option_settings import BundleArgument, trusted_keys_option
 from artifactsdk.progress import Progress
+from artifactsdk.run_summary import RunSummary, emit
 
 
 @contextmanager
@@ -45,12 +47,17 @@ def _warnings_off(logger_name: str):
 @click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
 @click.option("--bundle", type=BundleArgument(), default="default", show_default=True,
               help="'default' or a bundle directory.")
+@trusted_keys_option()
 @click.option("--backend", default="auto", show_default=True, help="As in `artifactsdk detect`.")
 @click.option("--precision", default="auto", show_default=True, help="As in `artifactsdk detect`.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Inference threads (default: all cores).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object instead of the lines: the run's summary (summary.schema.json) with the "
+                   "ranking in details.ranking.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
-def rank(paths, by, csv_path, top, copy_to, recursive, bundle, backend, precision, batch_size, threads, quiet):
+def rank(paths, by, csv_path, top, copy_to, recursive, bundle, trusted_keys, backend, precision, batch_size, threads,
+         as_json, quiet):
     """Rank images (files or folders) from fewest to most artifacts."""
     from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.feedback.ranking import copy_ranked, rank_images, write_csv
@@ -67,14 +74,16 @@ def rank(paths, by, csv_path, top, copy_to, recursive, bundle, backend, precisio
         click.echo(f"error: {failure['error']}", err=True)
     try:
         reward = ArtifactReward(bundle, reduce=by, backend=backend, precision=precision, batch_size=batch_size,
-                                threads=threads)
+                                threads=threads, trusted_keys=trusted_keys)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
+    started = time.perf_counter()
     with reward, Progress("rank", len(items), quiet) as bar, _warnings_off(ArtifactReward.__module__):
         ranked, failed = rank_images(reward, items, bar)
+    seconds = time.perf_counter() - started
     failures += failed
     kept = ranked[:top] if top else ranked
-    for place, image in enumerate(kept, start=1):
+    for place, image in enumerate([] if as_json else kept, start=1):
         labels = f" [{', '.join(image.labels)}]" if image.labels else ""
         click.echo(f"{place:>4}  {image.reward:.4f}  {image.source}  (score {image.artifact_score:.3f}, "
                    f"area {image.area * 100:.2f} %){labels}")
@@ -87,8 +96,10 @@ def rank(paths, by, csv_path, top, copy_to, recursive, bundle, backend, precisio
             raise click.BadParameter(str(exc), param_hint="--copy-to") from exc
         if not quiet:
             click.echo(f"copied {len(copied)} images to {copy_to}", err=True)
-    if not quiet:
-        click.echo(f"{len(ranked) + len(failures)} images: {len(ranked)} ranked by {by}, {len(failures)} failed",
-                   err=True)
+    output = copy_to or csv_path
+    ranking = [image.row(place) for place, image in enumerate(kept, start=1)]
+    emit(RunSummary(len(ranked), sum(image.is_artifact for image in ranked), len(failures), 0, seconds,
+                    str(output) if output else None, {"by": by, **({"ranking": ranking} if as_json else {})}),
+         as_json, quiet)
     if not ranked:
         sys.exit(1)

@@ -21,6 +21,7 @@ class RankedImage:
     artifact_score: float
     area: float
     labels: tuple[str, ...]
+    is_artifact: bool = False
 
     def row(self, rank: int) -> dict:
         return {"rank": rank, "source": str(self.source), "reward": round(self.reward, 6),
@@ -44,7 +45,8 @@ def rank_images(reward, items: list[tuple[Path, Path]], progress=None) -> tuple[
                     progress.note(f"error: {failed[index]['error']}", always=True)
                 continue
             ranked.append(RankedImage(path, relative, float(rewards[index]), float(info["artifact_score"][index]),
-                                      float(info["area"][index]), tuple(info["labels"][index])))
+                                      float(info["area"][index]), tuple(info["labels"][index]),
+                                      bool(info["is_artifact"][index])))
         if progress is not None:
             progress.advance(len(chunk))
     ranked.sort(key=lambda image: (-image.reward, str(image.source)))

@@ -13,6 +13,7 @@ from artifactsdk.detection import DetectionFailure
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.image_files import OutputNames
 from artifactsdk.progress import Progress
+from artifactsdk.run_summary import RunSummary
 
 
 @dataclass
@@ -22,14 +23,14 @@ class FixRun:
     failed: list[dict] = field(default_factory=list)
     seconds: float = 0.0
 
-    def summary(self) -> str:
-        if not self.records:
-            return f"repaired 0 images, {len(self.failed)} failed"
-        before = sum(r["area_before"] for r in self.records) / len(self.records)
-        after = sum(r["area_after"] for r in self.records) / len(self.records)
-        return (f"repaired {len(self.records)} images ({len(self.failed)} failed) in {self.seconds:.1f} s "
-                f"({self.seconds / len(self.records):.2f} s/image); mean artifact area {before * 100:.2f} % -> "
-                f"{after * 100:.2f} %; written to {self.out_dir}")
+    def summary(self) -> RunSummary:
+        """The run summary every many-image command prints: processed = repaired, flagged =
+        those that had artifact area to repair; the mean areas before and after in details."""
+        count = max(1, len(self.records))
+        areas = {f"mean_area_{when}": round(sum(r[f"area_{when}"] for r in self.records) / count, 6)
+                 for when in ("before", "after")}
+        return RunSummary(len(self.records), sum(r["area_before"] > 0 for r in self.records), len(self.failed), 0,
+                          self.seconds, str(self.out_dir), areas)
 
 
 def fix_files(detector, images: list[tuple[Path, Path]], unreadable: list[dict], out_dir: Path, painter,

@@ -12,7 +12,9 @@ import click
 
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.image_files import collect_inputs
+from artifactsdk.option_settings import trusted_keys_option
 from artifactsdk.progress import Progress
+from artifactsdk.run_summary import emit
 
 INPAINTER_HELP = "builtin | patchmatch | restorer | diffusion | telea | diffusers:DIR | torchscript:FILE"
 
@@ -28,12 +30,16 @@ INPAINTER_HELP = "builtin | patchmatch | restorer | diffusion | telea | diffuser
 @click.option("--save-comparison", is_flag=True,
               help="Also write NAME.comparison.png: input with overlay | repaired | repaired with overlay.")
 @click.option("--bundle", default="default", show_default=True, help="Detector bundle: 'default' or a path.")
+@trusted_keys_option()
 @click.option("--backend", default="auto", show_default=True, help="Detector backend.")
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
               help="CPU threads for torch (small tensors: more threads only help on an idle CPU).")
 @click.option("--recursive", is_flag=True, help="Search folders recursively.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the run's summary as one JSON object on stdout (summary.schema.json).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
-def fix(paths, out_dir, inpainter, rounds, device, save_comparison, bundle, backend, threads, recursive, quiet):
+def fix(paths, out_dir, inpainter, rounds, device, save_comparison, bundle, trusted_keys, backend, threads, recursive,
+        as_json, quiet):
     """Repaint the artifacts found in PATH... (images or folders of images)."""
     from artifactsdk.detector import Detector
     from artifactsdk.rectify.batch import fix_files
@@ -43,14 +49,17 @@ def fix(paths, out_dir, inpainter, rounds, device, save_comparison, bundle, back
     try:
         torch_device = prepare_torch(device, threads)
         painter = get_inpainter(inpainter)
-        detector = Detector.load(bundle=bundle, backend=backend)
+        detector = Detector.load(bundle=bundle, backend=backend, trusted_keys=trusted_keys)
         images, unreadable = collect_inputs(tuple(paths), recursive)
         with Progress("fixing", len(images), quiet) as progress:
             run = fix_files(detector, images, unreadable, out_dir, painter, rounds, torch_device, save_comparison,
                             progress)
     except ArtifactSDKError as error:
         raise click.ClickException(str(error)) from error
-    if not quiet:
-        click.echo(run.summary(), err=True)
+    summary = run.summary()
+    emit(summary, as_json, quiet)
+    if run.records and not quiet:
+        click.echo(f"mean artifact area {summary.details['mean_area_before'] * 100:.2f} % -> "
+                   f"{summary.details['mean_area_after'] * 100:.2f} %", err=True)
     if not run.records:
         raise click.ClickException(f"no image could be repaired ({len(run.failed)} failed)")

@@ -107,20 +107,34 @@ def _asset(name: str) -> str:
     return resources.files("artifactsdk.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def render_page(title: str, entries: list[dict], page_size: int = PAGE_SIZE) -> str:
+def made_by_line(made_by: list[dict]) -> str:
+    """The page header's line about what made the results (scan's Parquet provenance)."""
+    runs = []
+    for record in made_by:
+        bundle = record.get("bundle") or {}
+        models = ", ".join(f"{role} {str(model.get('sha256'))[:12]}"
+                           for role, model in (record.get("models") or {}).items())
+        decision = (record.get("thresholds") or {}).get("decision")
+        runs.append(f"artifactsdk {record.get('artifactsdk_version')}, bundle {bundle.get('name')} "
+                    f"{bundle.get('version')} ({models}), decision threshold {decision}, {record.get('created')}")
+    return ("Made by " + "; ".join(runs)) if runs else ""
+
+
+def render_page(title: str, entries: list[dict], page_size: int = PAGE_SIZE, made_by: str = "") -> str:
     """The page: every value escaped by Jinja2 (the data through `tojson`, which escapes
     `<`, `>`, `&` and `'`, so no string can end the data block); NaN is refused."""
     environment = Environment(autoescape=True, keep_trailing_newline=True)
     environment.policies["json.dumps_kwargs"] = {"allow_nan": False, "separators": (",", ":")}
     template = environment.from_string(_asset("report.html"))
-    return template.render(title=title, generator=GENERATOR, css=Markup(_asset("report.css")),
+    return template.render(title=title, generator=GENERATOR, made_by=made_by, css=Markup(_asset("report.css")),
                            js=Markup(_asset("report.js")),
                            data={"title": title, "page_size": page_size, "items": entries})
 
 
 def build_report(items: list[Item], results: str | Path, out: str | Path, *, embed_mb: float = EMBED_MB,
-                 page_size: int = PAGE_SIZE, workers: int = 2) -> dict:
-    """Write the report for `items` (read from `results`) to `out`; returns a summary."""
+                 page_size: int = PAGE_SIZE, workers: int = 2, made_by: list[dict] | None = None) -> dict:
+    """Write the report for `items` (read from `results`) to `out`; returns a summary.
+    `made_by`: the results' provenance records (results.read_made_by), shown in the header."""
     out, results = Path(out), Path(results)
     _check_out(out, items, results)
     folder = files_dir.files_dir_of(out)
@@ -136,7 +150,8 @@ def build_report(items: list[Item], results: str | Path, out: str | Path, *, emb
             entries = list(pool.map(lambda index: _linked(items[index], index, out.parent, folder),
                                     range(len(items))))
     # _check_out made sure `out` is new or an earlier report (a file, not a link).
-    out.write_text(render_page(f"Artifacts in {results.name}", entries, page_size), encoding="utf-8")
+    out.write_text(render_page(f"Artifacts in {results.name}", entries, page_size, made_by_line(made_by or [])),
+                   encoding="utf-8")
     return {"out": str(out), "images": len(items), "embedded": embedded,
             "failed": sum(1 for item in items if item.error),
             "flagged": sum(1 for item in items if item.is_artifact and not item.error),

@@ -20,7 +20,7 @@ def report(results, out, embed_mb, page_size) -> None:
     from artifactsdk.errors import ArtifactSDKError, InvalidInputError
     from artifactsdk.image_files import one_line
     from artifactsdk.report.build import EMBED_MB, PAGE_SIZE, build_report
-    from artifactsdk.report.results import load_items
+    from artifactsdk.report.results import load_items, read_made_by
 
     try:
         items = load_items(results)
@@ -28,7 +28,8 @@ def report(results, out, embed_mb, page_size) -> None:
         raise click.ClickException(str(exc)) from exc
     try:
         summary = build_report(items, results, out, embed_mb=EMBED_MB if embed_mb is None else embed_mb,
-                               page_size=PAGE_SIZE if page_size is None else page_size)
+                               page_size=PAGE_SIZE if page_size is None else page_size,
+                               made_by=read_made_by(results))
     except InvalidInputError as exc:  # what --out would overwrite or delete: refused, kept
         raise click.BadParameter(str(exc), param_hint="--out") from exc
     except ArtifactSDKError as exc:

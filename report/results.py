@@ -176,13 +176,26 @@ def _from_folder(folder: Path) -> list[Item]:
     return items
 
 
+def _summary_records(text: str) -> list | None:
+    """The "records" of a whole-document JSON object (detect --json's output), else None."""
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:  # JSON lines, one record per line
+        return None
+    return document["records"] if isinstance(document, dict) and isinstance(document.get("records"), list) else None
+
+
 def _from_json_lines(path: Path) -> list[Item]:
     text = path.read_text(encoding="utf-8")
-    if text.lstrip().startswith("["):  # detect --json: one array
+    rows = _summary_records(text)  # detect --json: the run summary with its "records"
+    if rows is None and text.lstrip().startswith("["):  # an earlier detect --json: one array
         try:
             rows = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInputError(f"{path}: not a JSON array of records ({exc})") from exc
+    if rows is not None:
         return [to_item(row, path.parent, f"{path} item {n}") if isinstance(row, dict)
                 else Item(source=f"{path} item {n}", error="not a JSON object") for n, row in enumerate(rows, 1)]
     items = []
@@ -213,6 +226,20 @@ def _from_parquet(path: Path) -> list[Item]:
         raise InvalidInputError(f"{path}: not a readable Parquet file ({exc})") from exc
     base = path if path.is_dir() else path.parent
     return [to_item(row, base, f"{path} row {n}") for n, row in enumerate(rows, 1)]
+
+
+def read_made_by(path: str | Path) -> list[dict]:
+    """What made a scan's results (the provenance in its Parquet files' metadata: artifactsdk
+    version, bundle, model sha256s, thresholds, time), one record per run; [] for others."""
+    path = Path(path)
+    if not (path.suffix.lower() == ".parquet" or path.is_dir() and any(path.glob("*.parquet"))):
+        return []
+    from artifactsdk.scan.results import read_provenance
+
+    try:
+        return read_provenance(path)
+    except (OSError, ValueError):  # pyarrow's errors: the items say what is wrong with the file
+        return []
 
 
 def load_items(path: str | Path) -> list[Item]:

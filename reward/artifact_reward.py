@@ -34,9 +34,9 @@ class ArtifactReward:
 
     def __init__(self, bundle="default", *, reduce: str = "score", class_weights: dict[str, float] | None = None,
                  backend: str = "auto", precision: str = "auto", batch_size: int = 8, threads: int | None = None,
-                 detector: Detector | None = None):
-        """`detector`: an already loaded Detector to share (then bundle, backend, precision
-        and threads are not used)."""
+                 detector: Detector | None = None, trusted_keys=None):
+        """`detector`: an already loaded Detector to share (then bundle, backend, precision,
+        threads and trusted_keys are not used). `trusted_keys`: as in Detector.load."""
         if reduce not in REDUCTIONS:
             raise InvalidInputError(f"unknown reduce {reduce!r}; expected one of {', '.join(REDUCTIONS)}")
         if class_weights is not None and reduce != "weighted":
@@ -47,7 +47,7 @@ class ArtifactReward:
         self.batch_size = batch_size
         self.class_weights = _checked_weights(class_weights)
         self.detector = detector if detector is not None else Detector.load(
-            bundle, backend=backend, precision=precision, threads=threads)
+            bundle, backend=backend, precision=precision, threads=threads, trusted_keys=trusted_keys)
         self._owns_detector = detector is None
         if reduce == "weighted" and "classifier" not in self.detector.describe()["models"]:
             raise InvalidInputError("reduce='weighted' weighs the classifier's class scores, but this bundle "

@@ -3,55 +3,41 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from artifactsdk.image_files import collect_inputs
 from artifactsdk.progress import Progress
+from artifactsdk.run_summary import RunSummary
 from artifactsdk.scan.pipeline import Item, MediaWriter, Scanner
-from artifactsdk.scan.results import ROWS_PER_PART, ResultsWriter, done_keys
-from artifactsdk.scan.sources import source_name
+from artifactsdk.scan.results import ROWS_PER_PART, ResultsWriter, done_keys, drop_replaced_rows, provenance
+from artifactsdk.scan.sources import local_inputs, read_local, source_name
 
 
-@dataclass(frozen=True)
-class ScanSummary:
-    images: int  # rows written by this run
-    processed: int
-    with_artifacts: int
-    failed: int
-    skipped: int  # already in the results (--resume)
-    seconds: float
-
-    @property
-    def images_per_second(self) -> float | None:
-        return round(self.processed / self.seconds, 2) if self.seconds > 0 else None
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "seconds": round(self.seconds, 3), "images_per_second": self.images_per_second}
-
-
-def _reader(path: Path):
-    return lambda: path.read_bytes()
+def _item(path: Path) -> Item:
+    name = source_name(path)
+    return Item(name, lambda: read_local(path, name))
 
 
 def scan_local(detector, paths: tuple[Path, ...], out: Path, *, recursive: bool = False, workers: int = 2,
                batch_size: int = 1, resume: bool = False, mask: bool = False, overlay: bool = False,
-               rows_per_part: int = ROWS_PER_PART, streams: int = 1, progress: Progress | None = None) -> ScanSummary:
+               rows_per_part: int = ROWS_PER_PART, streams: int = 1, progress: Progress | None = None) -> RunSummary:
     """Scan the images in `paths` into the results folder `out` (see artifactsdk.scan.results)."""
-    files, missing = collect_inputs(paths, recursive)
+    files, missing = local_inputs(paths, recursive, out)
     skip = done_keys(out) if resume else set()
-    writer = ResultsWriter(out, rows_per_part)
+    writer = ResultsWriter(out, rows_per_part, provenance(detector.describe()))
     media = MediaWriter(out, mask, overlay) if (mask or overlay) else None
     progress = progress or Progress(enabled=False)
     progress.total = len(files) + len(missing)
-    counts = {"processed": 0, "with_artifacts": 0, "failed": 0}
+    counts = {"processed": 0, "flagged": 0, "failed": 0}
     started = time.perf_counter()
+    already = 0  # missing paths already in the results
     try:
         for failure in missing:
-            if (failure["source"], None) not in skip:  # a missing path has no content hash
+            if (failure["source"], None) in skip:  # a missing path has no content hash
+                already += 1
+            else:
                 writer.add(failure)
                 counts["failed"] += 1
-        items = (Item(source_name(path), _reader(path)) for path, _ in files)
+        items = (_item(path) for path in files)
         with Scanner(detector, workers, batch_size, skip, media, streams) as scanner:
             for row in scanner.rows(items):
                 writer.add(row)
@@ -60,11 +46,13 @@ def scan_local(detector, paths: tuple[Path, ...], out: Path, *, recursive: bool 
                     progress.note(f"error: {row['error']}", always=True)
                 else:
                     counts["processed"] += 1
-                    counts["with_artifacts"] += bool(row["is_artifact"])
-                done = sum(counts.values()) - counts["with_artifacts"] + scanner.skipped
+                    counts["flagged"] += bool(row["is_artifact"])
+                done = counts["processed"] + counts["failed"] + scanner.skipped
                 rate = counts["processed"] / max(time.perf_counter() - started, 1e-9)
                 progress.update(done, f"{rate:.1f} images/s")
-            skipped = scanner.skipped
+            skipped = scanner.skipped + already
     finally:
         writer.close()
-    return ScanSummary(images=writer.written, skipped=skipped, seconds=time.perf_counter() - started, **counts)
+    drop_replaced_rows(out)  # a file changed since its row was written: its new row replaces it
+    return RunSummary(**counts, skipped=skipped, seconds=time.perf_counter() - started, output=str(out),
+                      details={"engine": "local"})

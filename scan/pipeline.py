@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from artifactsdk.detection import Detection, DetectionFailure
-from artifactsdk.scan.rows import content_hash, detection_row, error_row
+from artifactsdk.result_folder import PARTIAL_SUFFIX, atomic_write
+from artifactsdk.scan.rows import MEDIA_KINDS, content_hash, detection_row, error_row, media_folder
 
 
 @dataclass(frozen=True)
@@ -36,25 +37,32 @@ class _Ready:
 
 class MediaWriter:
     """Mask and overlay PNGs under the results folder, named by content hash (stable
-    across --resume runs, one file per distinct image)."""
+    across --resume runs, one file per distinct image). Each is written to a hidden
+    temporary file and renamed, so a killed scan leaves whole pictures or none."""
 
     def __init__(self, out: Path, mask: bool, overlay: bool):
-        self.out, self.kinds = out, [kind for kind, wanted in (("mask", mask), ("overlay", overlay)) if wanted]
+        self.out, self.kinds = out, [kind for kind, wanted in zip(MEDIA_KINDS, (mask, overlay)) if wanted]
         for kind in self.kinds:
-            (out / f"{kind}s").mkdir(parents=True, exist_ok=True)
+            folder = out / media_folder(kind)
+            folder.mkdir(parents=True, exist_ok=True)
+            for stale in folder.glob(f".*{PARTIAL_SUFFIX}"):  # a killed run's (the --out lock is held)
+                stale.unlink(missing_ok=True)
 
     def names(self, digest: str) -> dict[str, str]:
-        return {kind: f"{kind}s/{digest[:32]}.png" for kind in self.kinds}
+        return {kind: f"{media_folder(kind)}/{digest[:32]}.png" for kind in self.kinds}
 
     def write(self, detection, names: dict[str, str]) -> None:
         for kind, name in names.items():
-            (detection.mask_image() if kind == "mask" else detection.overlay()).save(self.out / name)
+            picture = detection.mask_image() if kind == "mask" else detection.overlay()
+            atomic_write(self.out / name, lambda fh, picture=picture: picture.save(fh, format="PNG"))
 
 
 class Scanner:
     """Rows for items: `workers` threads prepare images while `streams` threads run the
     models on batches of `batch_size` side by side (the Detector is thread-safe). Images
-    whose (source, hash) is in `skip` are dropped after hashing (--resume)."""
+    whose (source, hash) is in `skip` are dropped after hashing (--resume). A row that
+    names pictures comes out only once they are written, so no results file names a
+    picture that is not whole."""
 
     def __init__(self, detector, workers: int, batch_size: int, skip: set | frozenset = frozenset(),
                  media: MediaWriter | None = None, streams: int = 1):
@@ -64,7 +72,7 @@ class Scanner:
         self._models = ThreadPoolExecutor(max_workers=streams, thread_name_prefix="scan-models")
         # images in flight: the next batches ready, every worker busy
         self._ahead = 2 * max(batch_size * streams, workers)
-        self._media_writes: deque[Future] = deque()
+        self._pictures: deque[tuple[Future, dict]] = deque()  # (the pictures' write, their row), oldest first
 
     def rows(self, items: Iterable[Item]) -> Iterator[dict]:
         """One row per item not skipped, as soon as its batch is done (not in input order)."""
@@ -87,11 +95,12 @@ class Scanner:
             running.append(self._models.submit(self._detect, batch))
         while running:
             yield from self._rows(running.popleft().result())
+        yield from self._pictured(every=True)
 
     def close(self) -> None:
         """Wait for the mask / overlay files and stop the threads."""
-        while self._media_writes:
-            self._media_writes.popleft().result()
+        while self._pictures:
+            self._pictures.popleft()[0].exception()
         self._pool.shutdown()
         self._models.shutdown()
 
@@ -133,14 +142,24 @@ class Scanner:
         for ready, outcome in done:
             if isinstance(outcome, DetectionFailure):
                 yield error_row(ready.source, ready.digest, ready.data_bytes, outcome)
-            else:
-                yield self._row(ready, outcome)
+                continue
+            names = self.media.names(ready.digest) if self.media else {}
+            row = detection_row(ready.source, ready.digest, ready.data_bytes, outcome, names)
+            if not names:
+                yield row
+                continue
+            self._pictures.append((self._pool.submit(self.media.write, outcome, names), row))
+        yield from self._pictured()
 
-    def _row(self, ready: _Ready, detection) -> dict:
-        names = self.media.names(ready.digest) if self.media else {}
-        if names:
-            # bounded: waits for the oldest write rather than keep every detection alive
-            while self._media_writes and (self._media_writes[0].done() or len(self._media_writes) > self._ahead):
-                self._media_writes.popleft().result()
-            self._media_writes.append(self._pool.submit(self.media.write, detection, names))
-        return detection_row(ready.source, ready.digest, ready.data_bytes, detection, names)
+    def _pictured(self, every: bool = False) -> Iterator[dict]:
+        """Rows whose pictures are written, oldest first: those done, then (bounded, so
+        detections are not kept alive) the oldest ones waited for; with `every`, all.
+        A picture that could not be written makes its row an error row."""
+        while self._pictures and (every or self._pictures[0][0].done() or len(self._pictures) > self._ahead):
+            write, row = self._pictures.popleft()
+            try:
+                write.result()
+            except Exception as exc:  # one failed write must not stop the scan
+                failure = DetectionFailure.of(row["source"], exc)
+                row = error_row(row["source"], row["content_hash"], row["file_bytes"], failure)
+            yield row

@@ -13,6 +13,7 @@ import hashlib
 import pyarrow as pa
 
 from artifactsdk.detection import DetectionFailure
+from artifactsdk.image_files import safe_text
 
 _REGION = pa.struct([
     ("box", pa.list_(pa.int64())), ("area_fraction", pa.float64()), ("mean_score", pa.float64()),
@@ -40,7 +41,12 @@ SCHEMA = pa.schema([
 ])
 
 KEY = ("source", "content_hash")  # what --resume recognises an image by
+MEDIA_KINDS = ("mask", "overlay")  # pictures a row may name, in folders masks/ and overlays/
 _MAPS = ("scores", "timings_ms")  # dicts in a record, key/value pairs in Arrow
+
+
+def media_folder(kind: str) -> str:
+    return f"{kind}s"
 
 
 def content_hash(data: bytes) -> str:
@@ -54,16 +60,16 @@ def detection_row(source: str, digest: str, data_bytes: int, detection, media: d
 
 
 def error_row(source: str, digest: str | None, data_bytes: int | None, failure: DetectionFailure) -> dict:
-    return {"source": source, "content_hash": digest, "file_bytes": data_bytes, "error": failure.error,
+    return {"source": source, "content_hash": digest, "file_bytes": data_bytes, "error": safe_text(failure.error),
             "error_type": failure.error_type}
 
 
-def to_table(rows: list[dict]) -> pa.Table:
-    """Rows -> a table of SCHEMA (missing fields are null)."""
+def to_table(rows: list[dict], schema: pa.Schema = SCHEMA) -> pa.Table:
+    """Rows -> a table of SCHEMA (missing fields are null); `schema`: SCHEMA with file metadata."""
     columns = {name: [row.get(name) for row in rows] for name in SCHEMA.names}
     for name in _MAPS:
         columns[name] = [None if value is None else list(value.items()) for value in columns[name]]
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
+    return pa.Table.from_pydict(columns, schema=schema)
 
 
 def to_record(row: dict) -> dict:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -26,9 +27,11 @@ from artifactsdk.errors import ArtifactSDKError, InvalidInputError
 from artifactsdk.image_files import collect_inputs, one_line, safe_text, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.limits import max_threads, unit_interval
-from artifactsdk.option_settings import BundleArgument
+from artifactsdk.option_settings import BundleArgument, trusted_keys_option
 from artifactsdk.progress import Progress
-from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, ResultFolder
+from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME, ResultFolder
+from artifactsdk.run_summary import RunSummary
+from artifactsdk.run_summary import emit as emit_summary
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 
 
@@ -40,9 +43,13 @@ class UnitFloat(click.ParamType):
 
     def convert(self, value, param, ctx):
         try:
-            return unit_interval(param.opts[0] if param else "value", float(value))
-        except (ValueError, InvalidInputError) as exc:
-            self.fail(f"{value!r} is not a finite number in [0, 1] ({exc})", param, ctx)
+            number = float(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a number; give a finite number in [0, 1].", param, ctx)
+        try:
+            return unit_interval(param.opts[0] if param else "value", number)
+        except InvalidInputError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def image_suffixes(overlay: bool, mask: bool) -> tuple[str, ...]:
@@ -82,6 +89,22 @@ def human_line(record: dict) -> str:
     return one_line(line + (": " + "; ".join(captions) if captions else ""))
 
 
+def open_results(results: ResultFolder, items: list[tuple[Path, Path]], suffixes: tuple[str, ...]) -> dict:
+    """Open (and lock) the --out folder and name each image's result, the same names every
+    run; earlier results in the way are refused here, before the models load."""
+    try:
+        results.open([path for path, _ in items], suffixes)
+    except (OSError, ArtifactSDKError) as exc:
+        raise click.ClickException(f"cannot write to --out {results.root}: {exc}") from exc
+    stems = {path: results.names.name(relative) for path, relative in items}
+    existing = results.existing_result(stems.values(), suffixes)
+    if existing is not None:
+        results.close()
+        raise click.UsageError(f"--out {results.root} already holds results ({safe_text(str(existing))}); pass "
+                               "--resume to skip finished images or --overwrite to replace them.")
+    return stems
+
+
 @click.command("detect")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
@@ -90,7 +113,9 @@ def human_line(record: dict) -> str:
                    "results are kept (that image fails) unless --overwrite or --resume.")
 @click.option("--resume", is_flag=True, help="With --out: skip images a previous run finished.")
 @click.option("--overwrite", is_flag=True, help="With --out: replace existing results.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of records at the end.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object at the end: the run's summary (processed, flagged, failed, skipped, "
+                   "seconds, images_per_s, output; summary.schema.json) with every image's record in \"records\".")
 @click.option("--jsonl", is_flag=True, help="Print one JSON record per line as images finish.")
 @click.option("--overlay", is_flag=True, help="Write <name>.overlay.png (magenta artifacts) into --out.")
 @click.option("--mask", is_flag=True, help="Write <name>.mask.png (white = artifact) into --out.")
@@ -103,6 +128,7 @@ def human_line(record: dict) -> str:
               help="Longest side in pixels of each image in the --sheet.")
 @click.option("--bundle", default="default", show_default=True, type=BundleArgument(),
               help="'default' or a bundle directory.")
+@trusted_keys_option()
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
 @click.option("--mode", type=click.Choice(MODES), default="full", show_default=True,
@@ -115,7 +141,7 @@ def human_line(record: dict) -> str:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--strict", is_flag=True, help="Exit non-zero when any image fails.")
 def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, mask, sheet, sheet_columns, sheet_cell,
-           bundle, backend, precision, mode, threshold, threads, quiet, strict) -> None:
+           bundle, trusted_keys, backend, precision, mode, threshold, threads, quiet, strict) -> None:
     """Find, name and outline artifacts in images (files or folders)."""
     from artifactsdk.detector import Detector
 
@@ -134,22 +160,19 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
                                "to be searched below their top level).")
     if sheet is not None:
         check_sheet_path(sheet, items)
+    suffixes = image_suffixes(overlay, mask)
+    if results:
+        stems = open_results(results, items, suffixes)
     overrides = {"decision": threshold} if threshold is not None else None
     load_start = time.perf_counter()
     try:
         detector = Detector.load(bundle, backend=backend, precision=precision, threads=threads, mode=mode,
-                                 thresholds=overrides)
+                                 thresholds=overrides, trusted_keys=trusted_keys)
     except ArtifactSDKError as exc:
+        if results:
+            results.close()
         raise click.ClickException(str(exc)) from exc
     load_seconds = time.perf_counter() - load_start
-    suffixes = image_suffixes(overlay, mask)
-    if results:
-        try:
-            results.open([path for path, _ in items], suffixes)
-        except (OSError, ArtifactSDKError) as exc:
-            detector.close()
-            raise click.ClickException(f"cannot write to --out {out}: {exc}") from exc
-        stems = {path: results.names.name(relative) for path, relative in items}  # the same names every run
     # Keeps one small tile per image, not the detections.
     sheet_builder = SheetBuilder(columns=sheet_columns, cell=sheet_cell) if sheet is not None else None
     records: list[dict] = []
@@ -191,12 +214,8 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
                 emit(record)
             bar.advance()
         models = detector.describe()["models"]
-    seconds = time.perf_counter() - start
-    if as_json:
-        click.echo(json.dumps(records, indent=2))
-    summary = {"images": processed + len(failures) + skipped, "processed": processed, "with_artifacts": flagged,
-               "failed": len(failures), "skipped": skipped, "seconds": round(seconds, 3), "load_seconds": round(load_seconds, 3),
-               "images_per_second": round(processed / seconds, 2) if seconds > 0 else None, "models": models}
+    summary = RunSummary(processed, flagged, len(failures), skipped, time.perf_counter() - start,
+                         str(out) if out else None, {"load_seconds": round(load_seconds, 3), "models": models})
     if sheet_builder is not None:
         if len(sheet_builder):
             sheet_builder.save(sheet)
@@ -206,16 +225,13 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
             click.echo("no contact sheet written: no image was processed", err=True)
     if results:
         try:
-            results.write_summary(summary)
+            results.write_summary(summary.to_dict())
         except OSError as exc:
-            failures.append(failure_record(out / "summary.json", exc))
+            failures.append(failure_record(out / SUMMARY_NAME, exc))
             emit(failures[-1])
+            summary = replace(summary, failed=len(failures))
         finally:
             results.close()
-    if not quiet:
-        used = ", ".join(f"{role} {m['backend']}/{m['precision']}" for role, m in models.items())
-        resumed = f", {skipped} already done" if skipped else ""
-        click.echo(f"{summary['images']} images: {processed} processed, {flagged} with artifacts, "
-                   f"{len(failures)} failed{resumed}; {summary['images_per_second']} images/s ({used})", err=True)
+    emit_summary(summary, as_json, quiet, {"records": records} if as_json else None)
     if (processed == 0 and skipped == 0) or (strict and failures):
         sys.exit(1)

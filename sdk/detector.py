@@ -282,13 +282,16 @@ class Detector:
 
     # -- description and lifecycle --------------------------------------------------------------
     def describe(self) -> dict:
-        """The bundle, the mode, the thresholds in force (each class's own under "classes")
-        and the models' backends."""
+        """What runs: the bundle (folder, name, version), mode, the thresholds in force (each
+        class's own under "classes"), and per model its backend, file and the file's sha256
+        (what results record as their provenance)."""
         classes = {label["key"]: label.get("threshold", self.thresholds["class"]) for label in self._labels
                    if not self._trained or label["key"] in self._trained}
-        return {"bundle": str(self.bundle.root), "mode": self.mode,
+        return {"bundle": str(self.bundle.root), "bundle_name": self.bundle.manifest.get("name"),
+                "bundle_version": self.bundle.manifest.get("version"), "mode": self.mode,
                 "thresholds": {**self.thresholds, "classes": classes},
-                "models": {role: backend.describe() for role, backend in self.backends.items()}}
+                "models": {role: {**backend.describe(), "sha256": backend.model.entry.get("sha256")}
+                           for role, backend in self.backends.items()}}
 
     def close(self) -> None:
         self._closed = True

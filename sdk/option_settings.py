@@ -10,13 +10,16 @@ settings object from what click parsed. A new option is one field and one
 from __future__ import annotations
 
 import dataclasses
+import os
 import typing
 
 import click
 
 from artifactsdk.bundle import resolve_bundle_dir
-from artifactsdk.errors import BundleError, InvalidInputError
+from artifactsdk.errors import BundleError, InvalidInputError, MissingDependencyError
+from artifactsdk.signing import load_public_key
 
+TRUSTED_KEYS_VARIABLE = "ARTIFACTSDK_TRUSTED_KEYS"  # key files joined by os.pathsep, for services
 SEPARATOR = "__"  # click parameter names are identifiers: "int8.min_sqnr_db" -> "int8__min_sqnr_db"
 
 
@@ -80,6 +83,29 @@ class BundleArgument(click.ParamType):
         except BundleError as exc:
             self.fail(str(exc), param, ctx)
         return value
+
+
+def _checked_keys(ctx, param, value) -> tuple[str, ...] | None:
+    """None (no signature required) or the key files as absolute paths (server workers and
+    Ray actors read them from another working folder), each checked to be an Ed25519 key."""
+    if not value:
+        return None
+    for key in value:
+        try:
+            load_public_key(key)
+        except (BundleError, MissingDependencyError) as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+    return tuple(os.path.abspath(key) for key in value)
+
+
+def trusted_keys_option():
+    """--key PUBLIC_KEY (repeatable, or $ARTIFACTSDK_TRUSTED_KEYS): refuse a bundle none of
+    these keys signed; fills the parameter `trusted_keys` (Detector.load's argument)."""
+    return click.option("--key", "trusted_keys", multiple=True, type=click.Path(dir_okay=False),
+                        envvar=TRUSTED_KEYS_VARIABLE, show_envvar=True, callback=_checked_keys,
+                        help="Trusted Ed25519 public key (PEM; repeatable): refuse a bundle none of them signed "
+                             f"(manifest.json.sig). ${TRUSTED_KEYS_VARIABLE} lists key files separated by "
+                             f"'{os.pathsep}'.")
 
 
 def field_default(cls, path: str):

@@ -18,7 +18,7 @@ import io
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -31,13 +31,14 @@ SUMMARY_NAME = "summary.json"
 JSON_SUFFIX = ".json"
 OVERLAY_SUFFIX, MASK_SUFFIX = ".overlay.png", ".mask.png"  # beside <name>.json with --overlay / --mask
 MODES = ("new", "resume", "overwrite")
+PARTIAL_SUFFIX = ".partial"  # a file being written (atomic_write)
 
 
 class ResultExistsError(ArtifactSDKError):
     """An image's result is already in the output folder and may not be replaced."""
 
 
-def _lock(handle) -> None:
+def _lock(handle, folder: Path) -> None:
     try:
         import fcntl
     except ImportError:  # no advisory locks on this OS
@@ -45,8 +46,34 @@ def _lock(handle) -> None:
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        raise ArtifactSDKError(f"another run is writing to {Path(handle.name).parent.parent}; "
-                               "give each run its own --out folder.") from None
+        raise ArtifactSDKError(f"another run is writing to {folder}; give each run its own --out folder.") from None
+
+
+def hold_lock(path: Path, folder: Path):
+    """Open `path` (created if needed) and lock it for the run writing into `folder`; the
+    lock lasts until the returned file is closed (or the process ends). Raises
+    ArtifactSDKError when another run holds it."""
+    handle = open(path, "a+b")
+    try:
+        _lock(handle, folder)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def atomic_write(target: Path, writer: Callable[[io.BufferedIOBase], None], folder: Path | None = None) -> None:
+    """Write `target` through a temporary file in `folder` (default: beside it, hidden) renamed
+    into place, so a reader or a killed run sees the whole file or none. The file is created
+    with mode 0o666 and the process's umask applies, as for any file the user makes."""
+    temporary = (folder or target.parent) / f".{target.name}.{uuid.uuid4().hex}{PARTIAL_SUFFIX}"
+    try:
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as fh:
+            writer(fh)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def read_index(path: Path) -> dict[str, list[str]]:
@@ -95,8 +122,7 @@ class ResultFolder:
     def open(self, inputs: list[Path], suffixes: tuple[str, ...]) -> "ResultFolder":
         """Create the folder, lock it, clear stale temporary files, open the index."""
         self.state.mkdir(parents=True, exist_ok=True)
-        self._index = open(self.state / INDEX_NAME, "a+b")
-        _lock(self._index)
+        self._index = hold_lock(self.state / INDEX_NAME, self.root)
         shutil.rmtree(self.state / "tmp", ignore_errors=True)
         (self.state / "tmp").mkdir()
         self._index.seek(0, os.SEEK_END)
@@ -115,11 +141,19 @@ class ResultFolder:
         outputs = self.finished.get(self.key(path))
         return self.mode == "resume" and outputs is not None and all((self.root / o).is_file() for o in outputs)
 
+    def existing_result(self, stems, suffixes: tuple[str, ...]) -> Path | None:
+        """In mode "new", the first result of `stems` already in the folder (a conflict to
+        report before any work), else None."""
+        if self.mode != "new":
+            return None
+        return next((target for stem in stems for target in _targets(stem, suffixes).values() if target.exists()),
+                    None)
+
     def write(self, path: Path, stem: Path, files: dict[str, Callable[[io.BufferedIOBase], None]],
               record: dict) -> list[str]:
         """Write an image's files (suffix -> writer) and its JSON record under `stem`; then
         index it. Raises OSError / ResultExistsError, leaving no partial file."""
-        targets = {suffix: stem.with_name(stem.name + suffix) for suffix in (*files, JSON_SUFFIX)}
+        targets = _targets(stem, tuple(files))
         if self.mode == "new":
             existing = [t for t in targets.values() if t.exists()]
             if existing:
@@ -136,8 +170,11 @@ class ResultFolder:
         self._index.flush()
         return outputs
 
-    def write_summary(self, summary: dict) -> Path:
+    def write_summary(self, summary: dict) -> Path | None:
+        """Write summary.json; a run that processed nothing keeps an earlier one (returns None)."""
         target = self.root / SUMMARY_NAME
+        if not summary["processed"] and target.exists():
+            return None
         text = (json.dumps(summary, indent=2) + "\n").encode("utf-8")
         self._atomic(target, lambda fh: fh.write(text))
         return target
@@ -148,11 +185,9 @@ class ResultFolder:
             self._index = None
 
     def _atomic(self, target: Path, writer: Callable[[io.BufferedIOBase], None]) -> None:
-        handle, temporary = tempfile.mkstemp(dir=self.state / "tmp", suffix=".partial")
-        try:
-            with os.fdopen(handle, "wb") as fh:
-                writer(fh)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        atomic_write(target, writer, self.state / "tmp")
+
+
+def _targets(stem: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
+    """suffix -> the file of an image's result: its pictures, then its JSON record (written last)."""
+    return {suffix: stem.with_name(stem.name + suffix) for suffix in (*suffixes, JSON_SUFFIX)}

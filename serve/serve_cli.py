@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 import uvicorn  # at import time, so a missing `serve` extra is reported by the command table
 
-from artifactsdk.option_settings import BundleArgument, build_settings, settings_option
+from artifactsdk.option_settings import BundleArgument, build_settings, settings_option, trusted_keys_option
 from artifactsdk.reward import REDUCTIONS
 from artifactsdk.serve.deadlines import deadline_protocol
 from artifactsdk.serve.settings import MiB, ServerSettings
@@ -26,6 +26,7 @@ def setting(name: str, *param_decls: str, **attrs):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @setting("bundle", "--bundle", type=BundleArgument(), help="'default' or a bundle directory.")
+@trusted_keys_option()
 @setting("backend", "--backend", help="As in `artifactsdk detect`.")
 @setting("precision", "--precision", help="As in `artifactsdk detect`.")
 @setting("threads", "--threads", type=click.IntRange(min=1), help="Inference threads per worker (default: all cores).")

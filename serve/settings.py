@@ -28,6 +28,7 @@ class ServerSettings:
     queue_seconds: float = 30.0    # how long a request waits for budget before 503
     header_timeout: float = 10.0   # a request's headers must arrive within this
     body_timeout: float = 60.0     # and its body within this after the headers
+    trusted_keys: tuple[str, ...] | None = None  # public key files: refuse a bundle none of them signed
 
     def __post_init__(self):
         for name in ("batch_size", "max_bytes", "max_batch", "max_pixels", "pixel_budget"):

@@ -92,7 +92,7 @@ def _model_files(bundle: Bundle, role: str, models_dir: Path, wasm_precision: st
 
 
 def export_web(bundle: str | Path, out: str | Path, *, wasm_precision: str = "int8", webgpu: bool | None = None,
-               ort_from: Path | None = None) -> dict:
+               ort_from: Path | None = None, trusted_keys=None) -> dict:
     """Write the web folder; returns a summary (files and their sizes).
 
     `webgpu`: also write fp16 models for WebGPU; None = when the bundle has fp16 or fp32
@@ -100,10 +100,11 @@ def export_web(bundle: str | Path, out: str | Path, *, wasm_precision: str = "in
 
     `wasm_precision`: the models WASM runs, "int8" (2.4x smaller; its int8 kernels round
     differently from native ONNX Runtime's, so masks agree with the Python int8 runtime
-    to an IoU near 0.98) or "fp32" (the same results as the Python fp32 runtime)."""
+    to an IoU near 0.98) or "fp32" (the same results as the Python fp32 runtime).
+    `trusted_keys`: as in Detector.load (refuse a bundle none of them signed)."""
     if wasm_precision not in WASM_PRECISIONS:
         raise ExportError(f"unknown WASM precision {wasm_precision!r}; expected one of {', '.join(WASM_PRECISIONS)}")
-    opened = Bundle.open(bundle)
+    opened = Bundle.open(bundle, trusted_keys)
     out = Path(out)
     _check_out(out, opened.root)
     dist = ort_web_dist(source=ort_from)

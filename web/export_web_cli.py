@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.option_settings import trusted_keys_option
+
 
 @click.command("export-web")
 @click.argument("bundle", default="default")
@@ -21,14 +23,16 @@ import click
               help="Take onnxruntime-web from this installed package (node_modules/onnxruntime-web) "
                    "instead of fetching it with npm.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def export_web_command(bundle, out, wasm_precision, webgpu, ort_from, as_json) -> None:
+@trusted_keys_option()
+def export_web_command(bundle, out, wasm_precision, webgpu, ort_from, as_json, trusted_keys) -> None:
     """Write BUNDLE ('default' or a bundle folder) as a static site: int8 (or fp32) models, ONNX Runtime
     Web, the detector module, a demo page and serve.py (COOP / COEP for WASM threads)."""
     from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.web.export import export_web
 
     try:
-        summary = export_web(bundle, out, wasm_precision=wasm_precision, webgpu=webgpu, ort_from=ort_from)
+        summary = export_web(bundle, out, wasm_precision=wasm_precision, webgpu=webgpu, ort_from=ort_from,
+                             trusted_keys=trusted_keys)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

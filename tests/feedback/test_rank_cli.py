@@ -34,7 +34,7 @@ def test_rank_by_area_writes_the_csv_and_copies_the_best(folder, tiny_bundle, tm
     lines = result.stdout.splitlines()
     assert [line.split()[2].rsplit("/", 1)[1] for line in lines] == ["none.png", "small.png"]
     assert "error: " in result.stderr and "broken.png" in result.stderr
-    assert "5 images: 4 ranked by area, 1 failed" in result.stderr
+    assert "5 images: 4 processed, 3 flagged, 1 failed" in result.stderr
     rows = list(csv.DictReader(table.open()))
     assert [row["rank"] for row in rows[:2]] == ["1", "2"] and float(rows[0]["area"]) == 0.0
     assert float(rows[0]["reward"]) > float(rows[1]["reward"]) and rows[1]["labels"] == "localized_blur"
@@ -63,7 +63,7 @@ def test_outputs_never_overwrite_inputs(folder, tiny_bundle):
 def test_no_readable_image_exits_1(tmp_path, tiny_bundle):
     (tmp_path / "a.png").write_text("text")
     result = run(tmp_path, "--bundle", tiny_bundle)
-    assert result.exit_code == 1 and "0 ranked" in result.stderr
+    assert result.exit_code == 1 and "0 processed" in result.stderr
 
 
 def test_top_limits_the_list_and_the_copies_but_the_csv_has_every_image(folder, tiny_bundle, tmp_path):

@@ -65,7 +65,7 @@ def test_fix_command_writes_repairs_comparisons_and_records(bundle, tmp_path):
     good = next(r for r in records if r["source"].endswith("red.png"))
     assert good["area_before"] > 0.1 and good["area_after"] < 0.01 and good["rounds"][0]["repair"]["regions"] == 2
     assert any("error" in r and r["source"].endswith("broken.png") for r in records)
-    assert "repaired 1 images (1 failed)" in result.output
+    assert "2 images: 1 processed, 1 flagged, 1 failed" in result.output
 
 
 def test_fix_command_fails_when_nothing_could_be_repaired(bundle, tmp_path):

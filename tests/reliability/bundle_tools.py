@@ -41,3 +41,17 @@ def only_fp32(manifest: dict) -> None:
     """Drop the int8 files so the fp32 ones (the ones the tests change) are loaded."""
     for model in manifest["models"].values():
         model["files"] = {"fp32": model["files"]["fp32"]}
+
+
+def key_pair(folder: Path, name: str) -> tuple[Path, Path]:
+    """A new Ed25519 key pair as PEM files: (private, public)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private, public = folder / f"{name}.pem", folder / f"{name}.pub.pem"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -83,7 +84,7 @@ def test_existing_results_are_kept_unless_overwrite(tiny_bundle, tmp_path):
     assert _detect(folder, "--out", out, "--bundle", tiny_bundle, "-q").exit_code == 0
     (out / "a.json").write_text("my notes\n")  # the user's own file where a result would go
     again = _detect(folder, "--out", out, "--bundle", tiny_bundle)
-    assert again.exit_code == 1 and "already exists and is kept" in again.output
+    assert again.exit_code == 2 and "--resume" in again.output and "--overwrite" in again.output
     assert (out / "a.json").read_text() == "my notes\n"
     assert _detect(folder, "--out", out, "--bundle", tiny_bundle, "--overwrite", "-q").exit_code == 0
     assert json.loads((out / "a.json").read_text())["source"] == str(folder / "a.png")
@@ -120,3 +121,40 @@ def test_resume_and_overwrite_need_out_and_exclude_each_other(tiny_bundle, tmp_p
     image = _image(tmp_path / "a.png")
     assert _detect(image, "--resume", "--bundle", tiny_bundle).exit_code == 2
     assert _detect(image, "--out", tmp_path / "o", "--resume", "--overwrite", "--bundle", tiny_bundle).exit_code == 2
+
+
+def test_a_conflict_with_earlier_results_is_found_before_the_models_load(tiny_bundle, tmp_path):
+    folder, out = tmp_path / "images", tmp_path / "out"
+    _image(folder / "a.png")
+    assert _detect(folder, "--out", out, "--bundle", tiny_bundle, "-q").exit_code == 0
+    broken = shutil.copytree(tiny_bundle, tmp_path / "broken_bundle")
+    model = next(broken.glob("*.onnx"))
+    model.write_bytes(model.read_bytes() + b"tampered")  # loading it would fail its hash check
+    again = _detect(folder, "--out", out, "--bundle", broken)
+    assert again.exit_code == 2, again.output
+    assert "already holds results" in again.output and "sha256" not in again.output
+
+
+def test_a_run_that_processed_nothing_keeps_the_earlier_summary(tiny_bundle, tmp_path):
+    folder, out = tmp_path / "images", tmp_path / "out"
+    _image(folder / "a.png")
+    assert _detect(folder, "--out", out, "--bundle", tiny_bundle, "-q").exit_code == 0
+    first = (out / "summary.json").read_text()
+    assert json.loads(first)["processed"] == 1
+    assert _detect(folder, "--out", out, "--bundle", tiny_bundle, "--resume", "-q").exit_code == 0
+    assert (out / "summary.json").read_text() == first
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_results_are_as_readable_as_the_umask_says(tiny_bundle, tmp_path, umask):
+    folder, out = tmp_path / "images", tmp_path / "out"
+    _image(folder / "a.png")
+    previous = os.umask(umask)
+    try:
+        result = _detect(folder, "--out", out, "--overlay", "--mask", "--bundle", tiny_bundle, "-q")
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    modes = {name: (out / name).stat().st_mode & 0o777 for name in _files(out) if not name.startswith(".")}
+    assert set(modes) == {"a.json", "a.overlay.png", "a.mask.png", "summary.json"}
+    assert set(modes.values()) == {0o666 & ~umask}, modes

@@ -7,29 +7,17 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from artifactsdk import BundleError, Detector
 from artifactsdk.cli import main
 from artifactsdk.signing import SIGNATURE_NAME, sign_bundle
-from bundle_tools import copy_bundle, edit, only_fp32, rehash
-
-
-def _key_pair(folder, name):
-    key = Ed25519PrivateKey.generate()
-    private, public = folder / f"{name}.pem", folder / f"{name}.pub.pem"
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
-    return private, public
+from bundle_tools import copy_bundle, edit, key_pair, only_fp32, rehash
 
 
 @pytest.fixture
 def signed(tiny_bundle, tmp_path):
     bundle = edit(copy_bundle(tiny_bundle, tmp_path / "bundle"), only_fp32)
-    private, public = _key_pair(tmp_path, "release")
+    private, public = key_pair(tmp_path, "release")
     sign_bundle(bundle, private)
     return bundle, public
 
@@ -54,7 +42,7 @@ def test_a_model_swapped_with_its_hash_is_refused(signed, tiny_bundle):
 
 def test_missing_signature_or_other_key_is_refused(signed, tmp_path):
     bundle, public = signed
-    _, stranger = _key_pair(tmp_path, "stranger")
+    _, stranger = key_pair(tmp_path, "stranger")
     with pytest.raises(BundleError, match="not a valid signature"):
         Detector.load(bundle, trusted_keys=[stranger])
     (bundle / SIGNATURE_NAME).unlink()

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from PIL import Image
 from artifactsdk.cli import main
 from artifactsdk.scan.results import done_keys, part_files, read_results
 from artifactsdk.scan.rows import SCHEMA, to_record
+from test_provenance import check_provenance
 from tiny_bundle import red_square_image
 
 BROKEN = {"empty.png", "truncated.png", "notes.png"}
@@ -33,7 +35,7 @@ def test_scan_rows_match_detect_json(folder, tiny_bundle, tmp_path):
                    "--workers", "2", "--streams", "2", "--mask", "--overlay")
     assert result.exit_code == 0, result.output
     rows = _records(tmp_path / "out")
-    expected = {Path(record["source"]).name: record for record in json.loads(detected.stdout)}
+    expected = {Path(record["source"]).name: record for record in json.loads(detected.stdout)["records"]}
     assert set(rows) == set(expected) and len(rows) == 13
     for name, record in expected.items():
         row = rows[name]
@@ -50,7 +52,8 @@ def test_scan_rows_match_detect_json(folder, tiny_bundle, tmp_path):
         assert mask.size == tuple(record["size"]) and (tmp_path / "out" / row["overlay"]).is_file()
 
 
-def test_existing_results_need_resume_and_resume_adds_only_new_images(folder, tiny_bundle, tmp_path):
+def test_existing_results_need_resume_and_resume_adds_new_images_and_replaces_changed_ones(folder, tiny_bundle,
+                                                                                           tmp_path):
     out = tmp_path / "out"
     assert _scan(folder, "--out", out, "--bundle", tiny_bundle).exit_code == 0
     again = _scan(folder, "--out", out, "--bundle", tiny_bundle)
@@ -58,8 +61,11 @@ def test_existing_results_need_resume_and_resume_adds_only_new_images(folder, ti
     Image.fromarray(red_square_image(80, seed=99)).save(folder / "new.png")
     (folder / "img01.png").write_bytes((folder / "img04.png").read_bytes())  # same path, new content
     assert _scan(folder, "--out", out, "--bundle", tiny_bundle, "--resume").exit_code == 0
-    sources = Counter(Path(row["source"]).name for row in read_results(out).to_pylist())
-    assert sources["new.png"] == 1 and sources["img01.png"] == 2 and sources["img02.png"] == 1
+    rows = read_results(out).to_pylist()
+    sources = Counter(Path(row["source"]).name for row in rows)
+    assert len(rows) == 14 and set(sources.values()) == {1}  # one row per file
+    changed = next(row for row in rows if Path(row["source"]).name == "img01.png")
+    assert changed["content_hash"] == hashlib.sha256((folder / "img01.png").read_bytes()).hexdigest()
 
 
 def test_killed_scan_resumes_to_exactly_one_row_per_image(tmp_path):
@@ -111,6 +117,8 @@ def test_ray_local_mode_writes_the_local_engines_rows(folder, tiny_bundle, tmp_p
     import pyarrow.parquet as pq
 
     assert all(pq.read_schema(part).equals(SCHEMA) for part in part_files(on_ray))
+    check_provenance(local, tiny_bundle)
+    check_provenance(on_ray, tiny_bundle)  # the same names and metadata as the local engine's
     expected, got = _records(local), _records(on_ray)
     assert set(got) == set(expected) and len(got) == 13
     for name, row in expected.items():

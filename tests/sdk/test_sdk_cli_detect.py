@@ -35,7 +35,7 @@ def test_broken_files_are_reported_and_skipped(folder, tiny_bundle):
     failed = sorted(r["source"].rsplit("/", 1)[1] for r in records if "error" in r)
     assert len(good) == 20 and failed == ["empty.png", "notes.png", "truncated.png"]
     assert sum(r["is_artifact"] for r in good) == 10
-    assert "23 images: 20 processed, 10 with artifacts, 3 failed" in result.stderr
+    assert "23 images: 20 processed, 10 flagged, 3 failed" in result.stderr
     assert "images/s" in result.stderr and result.stderr.count("error: ") == 3
 
 
@@ -55,8 +55,8 @@ def test_out_writes_json_overlays_masks_and_summary(folder, tiny_bundle, tmp_pat
                    "--json", "--mode", "cascade", "--threshold", "1.0", "--threads", "1", "--quiet"])
     assert result.exit_code == 0, result.output
     assert result.stderr.count("error: ") == 3 and "images/s" not in result.stderr
-    records = json.loads(result.stdout)
-    assert len(records) == 24
+    printed = json.loads(result.stdout)
+    assert len(printed["records"]) == 24 and printed["output"] == str(out)
     deep = json.loads((out / "sub" / "deep.json").read_text())
     assert deep["regions"][0]["caption"].startswith("Localized blur in the lower right")
     assert deep["pixel_threshold"] == 0.5 and not deep["is_artifact"]  # --threshold 1.0 flags nothing
@@ -65,8 +65,8 @@ def test_out_writes_json_overlays_masks_and_summary(folder, tiny_bundle, tmp_pat
     assert Image.open(out / "sub" / "deep.mask.png").getpixel((52, 52)) == 255
     assert not (out / "img01.json").read_text().count('"segmented": true')  # cascade skipped it
     summary = json.loads((out / "summary.json").read_text())
-    assert (summary["images"], summary["processed"], summary["failed"], summary["with_artifacts"]) == (24, 21, 3, 0)
-    assert summary["models"]["segmenter"]["backend"] == "ort-cpu"
+    assert (summary["processed"], summary["failed"], summary["skipped"], summary["flagged"]) == (21, 3, 0, 0)
+    assert summary["details"]["models"]["segmenter"]["backend"] == "ort-cpu"
 
 
 def test_usage_errors(folder, tiny_bundle, tmp_path):
