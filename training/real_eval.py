@@ -160,7 +160,10 @@ def measure_all(detector, entries: list[ImageEntry], label: str, quiet: bool,
 # -- figures ----------------------------------------------------------------------------------
 
 def correlation(function, x: np.ndarray, y: np.ndarray) -> float | None:
-    """scipy.stats.spearmanr / pearsonr's statistic; None when undefined (< 2 values or one constant)."""
+    """scipy.stats.spearmanr / pearsonr's statistic over the pairs where both are finite (BRISQUE
+    gives NaN for a few flat images); None when undefined (< 2 values or one constant)."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    x, y = x[finite], y[finite]
     if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return None
     return float(function(x, y).statistic)
@@ -172,7 +175,7 @@ def auroc(split: AurocSplit, groups: np.ndarray, artifact_scores: np.ndarray) ->
 
     check_split_groups(split, groups)
     positive = np.isin(groups, split.positives)
-    chosen = positive | np.isin(groups, split.negatives)
+    chosen = (positive | np.isin(groups, split.negatives)) & np.isfinite(artifact_scores)
     return {"positives": int(positive.sum()), "negatives": int((chosen & ~positive).sum()),
             "auroc": float(roc_auc_score(positive[chosen], artifact_scores[chosen]))}
 
