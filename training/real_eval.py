@@ -176,7 +176,7 @@ def auroc(split: AurocSplit, groups: np.ndarray, artifact_scores: np.ndarray) ->
     check_split_groups(split, groups)
     positive = np.isin(groups, split.positives)
     chosen = (positive | np.isin(groups, split.negatives)) & np.isfinite(artifact_scores)
-    return {"positives": int(positive.sum()), "negatives": int((chosen & ~positive).sum()),
+    return {"positives": int((chosen & positive).sum()), "negatives": int((chosen & ~positive).sum()),
             "auroc": float(roc_auc_score(positive[chosen], artifact_scores[chosen]))}
 
 

@@ -169,3 +169,15 @@ def test_eval_mos_reports_baselines_and_generator_folds(evidence_bundle, tmp_pat
     assert folds["folds"]["gena"]["detector"] == pytest.approx(1.0)
     assert folds["mean_spearman"]["detector"] == pytest.approx(1.0)
     assert set(folds["mean_spearman"]) == {"detector", "laplacian_variance", "brisque"}
+
+
+def test_a_baselines_nan_leaves_that_image_out_of_its_figures():
+    """BRISQUE gives NaN on a few flat images: the figures use the other images."""
+    mos = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    quality = np.array([1.0, np.nan, 3.0, 4.0, 5.0])
+    groups = np.array(["a_x"] * 5)
+    folds = real_eval.leave_one_group_out({"brisque": quality}, mos, groups)
+    assert folds["folds"]["a"]["brisque"] == pytest.approx(1.0)
+    split = real_eval.parse_auroc_split("a_x:b_y")
+    figures = real_eval.auroc(split, np.array(["a_x", "a_x", "b_y", "b_y"]), np.array([0.9, np.nan, 0.1, 0.2]))
+    assert figures == {"positives": 1, "negatives": 2, "auroc": 1.0}
