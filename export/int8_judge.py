@@ -77,7 +77,7 @@ class Int8Attempt:
     """The verdict on an int8 candidate; the export keeps the last one judged."""
     accuracy: dict
     gate_passed: bool
-    measured: dict  # output_sqnr_db, label_agreement (classifiers), float_search
+    measured: dict  # output_sqnr_db, label_agreement (classifiers), float_search, integer_exactness
     keeps_decisions: bool  # label agreement reached (always true without the criterion)
 
     def fallback_record(self, settings: Int8Settings) -> dict:
@@ -144,4 +144,20 @@ def write_int8(scoring: ModelScoring, fp32: Path, int8_path: Path, calibration: 
         search = {}
         if not judge(quantizer.write(int8_path)) and int8.float_search:
             search = search_float_groups(quantizer, int8_path, feeds, judge, int8.float_search).to_dict()
-    return record, replace(judge.last, measured={**judge.last.measured, **search})
+    exactness = require_exact(int8_path, int8)
+    return record, replace(judge.last, measured={**judge.last.measured, **search, "integer_exactness": exactness})
+
+
+def require_exact(int8_path: Path, settings: Int8Settings) -> dict:
+    """The file's integer-exactness record (export/int8_exactness.py); a preset with 7-bit
+    weights promises exact arithmetic on every x86 path, and a file that breaks it fails the export."""
+    from artifactsdk.export.int8_exactness import exactness_record
+    from artifactsdk.export.quantize import PRESETS
+
+    record = exactness_record(int8_path)
+    if PRESETS[settings.preset].reduce_range and record["saturating_products"]:
+        raise ExportError(f"{int8_path.name}: {len(record['saturating_products'])} integer products can add two "
+                          f"products past int16 ({record['worst_pair_sum']} > {record['int16_max']}) on CPUs without "
+                          f"VNNI, e.g. {record['saturating_products'][0]}, although preset {settings.preset!r} "
+                          "quantizes weights to 7 bits. The installed onnxruntime may ignore reduce_range.")
+    return record
