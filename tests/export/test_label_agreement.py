@@ -9,6 +9,7 @@ from artifactsdk.bundle import Bundle
 from artifactsdk.export.bundle_writer import write_bundle
 from artifactsdk.export.label_agreement import agreement, label_sets
 from artifactsdk.export.pipeline import export_model
+from artifactsdk.export.predictors import OnnxPredictor, image_predictor
 from artifactsdk.export.quantize import Int8Settings
 from artifactsdk.export.settings import ExportSettings
 from artifactsdk.export.sensitivity import module_key
@@ -53,13 +54,14 @@ def crowded_config(model, heldout) -> dict:
     return {**config, "thresholds": {**config["thresholds"], "classes": medians}}
 
 
-def _export(tmp_path, heldout, calibration, min_label_agreement):
+def _export(tmp_path, heldout, calibration, min_label_agreement, config=None):
     model = tiny_models.randomized(tiny_models.TinyClassifier)
     weights = tiny_models.save_weights(model, tmp_path / "ckpt")
     int8 = Int8Settings(keep_float_heads=False, min_label_agreement=min_label_agreement)
     options = ExportSettings(max_drop=100.0, int8=int8)
     bundle = tmp_path / "bundle"
-    exported = export_model(model, crowded_config(model, heldout), weights, bundle, options, heldout, calibration)
+    config = config or crowded_config(model, heldout)
+    exported = export_model(model, config, weights, bundle, options, heldout, calibration)
     write_bundle(bundle, {exported.role: exported.entry})  # validates the manifest against its schema
     return bundle, exported.entry
 
@@ -75,6 +77,13 @@ def test_int8_that_changes_labels_is_not_shipped_and_the_classifier_runs_fp32(tm
 
 
 def test_int8_that_keeps_the_labels_is_shipped_with_its_agreement(tmp_path, heldout, calibration):
-    _, entry = _export(tmp_path, heldout, calibration, min_label_agreement=0.25)
+    model = tiny_models.randomized(tiny_models.TinyClassifier)
+    config = crowded_config(model, heldout)
+    bundle, entry = _export(tmp_path, heldout, calibration, min_label_agreement=0.25, config=config)
     assert "precision_fallback" not in entry
-    assert entry["files"]["int8"]["quantization"]["label_agreement"] >= 0.5
+    recorded = entry["files"]["int8"]["quantization"]["label_agreement"]
+    shipped = Bundle.open(bundle)
+    sets = {precision: label_sets(image_predictor("classifier", OnnxPredictor(shipped.find_file(
+        "classifier", "onnx", precision).path), tiny_models.SPEC, entry["outputs"]), config, heldout.images)
+        for precision in ("fp32", "int8")}
+    assert recorded == round(agreement(sets["fp32"], sets["int8"]), 4) >= 0.25
