@@ -64,6 +64,10 @@ class Int8Settings:
     # held-out images; a classifier still below it after the search runs fp32 in the int8 pipeline
     # (0 turns it off)
     min_label_agreement: float = 0.95
+    # ... and, when the export is given real images (--agreement-images), while the model's verdicts
+    # (and a classifier's label sets) match fp32's on fewer than this share of them; a model still
+    # below it after the search runs fp32 in the int8 pipeline
+    min_real_agreement: float = 0.99
     batch_size: int = 4
 
     def __post_init__(self):
@@ -80,7 +84,7 @@ class Int8Settings:
                 "keep_float_nodes": list(self.keep_float_nodes), "keep_float_heads": self.keep_float_heads,
                 "float_output_op_types": list(self.float_output_op_types),
                 "float_search_limit": self.float_search, "min_sqnr_db": self.min_sqnr_db,
-                "min_label_agreement": self.min_label_agreement}
+                "min_label_agreement": self.min_label_agreement, "min_real_agreement": self.min_real_agreement}
 
 
 def quantizable_op_types(keep_float: tuple[str, ...] = ()) -> list[str]:
