@@ -57,6 +57,13 @@ def setting(path: str, *param_decls: str, **attrs):
          help="A classifier's int8 is also searched while its label sets match fp32's on fewer than "
               "this share of the held-out images; if the search ends below it, the classifier runs "
               "fp32 in the int8 pipeline (recorded in the manifest). 0 turns it off.")
+@setting("data.agreement_dirs", "--agreement-images", multiple=True,
+         type=click.Path(exists=True, file_okay=False, path_type=Path),
+         help="Folder of real images (clean photographs, rated generated images; repeatable): int8 is also "
+              "searched while a model's verdicts (and the classifier's label sets) match fp32's on fewer than "
+              "--min-real-agreement of them; a model still below it runs fp32 in the int8 pipeline.")
+@setting("int8.min_real_agreement", "--min-real-agreement", type=click.FloatRange(0, 1),
+         help="The share of --agreement-images on which int8 must keep fp32's verdicts and labels.")
 @setting("max_drop", "--max-drop",
          help="Points of IoU (segmenter) / macro-F1 (classifier) int8 or fp16 may lose against fp32.")
 @setting("opset", "--opset", help="ONNX opset (>= 13).")

@@ -68,6 +68,18 @@ class ModelScoring:
         accuracy = _finite(score(self.role, predict, self.config, self.heldout.samples, self.settings.quiet))
         return accuracy, label_sets(predict, self.config, self.heldout.images)
 
+    def real_image_decisions(self, path: Path, images: list) -> dict[str, list]:
+        """The verdicts (and, for a classifier, label sets) of the model at `path` on `images`."""
+        from artifactsdk.export.label_agreement import label_sets, verdicts
+
+        run = self.predictor(path)
+        outputs = [run(image) for image in images]
+        indices = range(len(images))
+        found = {"verdicts": verdicts(self.role, outputs.__getitem__, self.config, indices)}
+        if self.role == "classifier":
+            found["label_sets"] = label_sets(outputs.__getitem__, self.config, indices)
+        return found
+
     def passes_gate(self, accuracy: dict) -> bool:
         return gate(self.role, accuracy, self.settings.max_drop, self.heldout.description, len(self.heldout)).passed
 
@@ -77,16 +89,26 @@ class Int8Attempt:
     """The verdict on an int8 candidate; the export keeps the last one judged."""
     accuracy: dict
     gate_passed: bool
-    measured: dict  # output_sqnr_db, label_agreement (classifiers), float_search
+    measured: dict  # output_sqnr_db, label_agreement (classifiers), float_search, integer_exactness
     keeps_decisions: bool  # label agreement reached (always true without the criterion)
 
     def fallback_record(self, settings: Int8Settings) -> dict:
         """The manifest's account of why this model runs fp32 where int8 was asked for."""
         return {"runs": "fp32", "min_label_agreement": settings.min_label_agreement, **self.measured,
                 "accuracy": self.accuracy,
-                "reason": f"int8 kept the fp32 labels on {self.measured['label_agreement']:.1%} of the held-out "
-                          f"images (needed {settings.min_label_agreement:.1%}) with up to {settings.float_search} "
-                          "of its most sensitive modules in float"}
+                "reason": f"int8 did not keep fp32's decisions ({self._shortfall(settings)}) with up to "
+                          f"{settings.float_search} of its most sensitive modules in float"}
+
+    def _shortfall(self, settings: Int8Settings) -> str:
+        parts = []
+        if "label_agreement" in self.measured:
+            parts.append(f"the same labels on {self.measured['label_agreement']:.1%} of the held-out images, "
+                         f"needed {settings.min_label_agreement:.1%}")
+        real = self.measured.get("real_image_agreement")
+        if real:
+            shares = ", ".join(f"{kind.replace('_', ' ')} {share:.1%}" for kind, share in real.items() if kind != "images")
+            parts.append(f"on {real['images']} real images {shares}, needed {settings.min_real_agreement:.1%}")
+        return "; ".join(parts)
 
 
 class Int8Judge:
@@ -101,6 +123,8 @@ class Int8Judge:
         self.reference = run_outputs(fp32, feeds)
         judge_labels = scoring.role == "classifier" and self.int8.min_label_agreement > 0
         self.reference_labels = scoring.labels(fp32) if judge_labels else None
+        self.real_images = agreement_images(scoring.settings)
+        self.reference_decisions = scoring.real_image_decisions(fp32, self.real_images) if self.real_images else None
         self.last: Int8Attempt | None = None
 
     def __call__(self, path: Path) -> bool:
@@ -116,9 +140,30 @@ class Int8Judge:
             share = agreement(self.reference_labels, labels)
             measured["label_agreement"] = round(share, 4)
             keeps_decisions = share >= self.int8.min_label_agreement
+        if self.reference_decisions is not None:
+            decisions = self.scoring.real_image_decisions(path, self.real_images)
+            shares = {kind: round(agreement(self.reference_decisions[kind], found), 4)
+                      for kind, found in decisions.items()}
+            measured["real_image_agreement"] = {"images": len(self.real_images), **shares}
+            keeps_decisions = keeps_decisions and min(shares.values()) >= self.int8.min_real_agreement
         gate_passed = self.scoring.passes_gate({"fp32": self.fp32_accuracy, "int8": accuracy})
         self.last = Int8Attempt(accuracy, gate_passed, measured, keeps_decisions)
         return gate_passed and keeps_decisions and measured["output_sqnr_db"] >= self.int8.min_sqnr_db
+
+
+def agreement_images(settings: ExportSettings) -> list:
+    """The real images of every --agreement-images folder, in sorted order."""
+    from artifactsdk.calibration.sources import FolderImages
+    from artifactsdk.progress import collect
+
+    images = []
+    for folder in settings.data.agreement_dirs:
+        source = FolderImages(Path(folder))
+        found = collect(source, f"agreement images ({folder})", len(source), settings.quiet)
+        if not found:
+            raise ExportError(f"--agreement-images {folder} holds no images; give folders of real images.")
+        images.extend(found)
+    return images
 
 
 def write_int8(scoring: ModelScoring, fp32: Path, int8_path: Path, calibration: ImageSet | None,
@@ -144,4 +189,20 @@ def write_int8(scoring: ModelScoring, fp32: Path, int8_path: Path, calibration: 
         search = {}
         if not judge(quantizer.write(int8_path)) and int8.float_search:
             search = search_float_groups(quantizer, int8_path, feeds, judge, int8.float_search).to_dict()
-    return record, replace(judge.last, measured={**judge.last.measured, **search})
+    exactness = require_exact(int8_path, int8)
+    return record, replace(judge.last, measured={**judge.last.measured, **search, "integer_exactness": exactness})
+
+
+def require_exact(int8_path: Path, settings: Int8Settings) -> dict:
+    """The file's integer-exactness record (export/int8_exactness.py); a preset with 7-bit
+    weights promises exact arithmetic on every x86 path, and a file that breaks it fails the export."""
+    from artifactsdk.export.int8_exactness import exactness_record
+    from artifactsdk.export.quantize import PRESETS
+
+    record = exactness_record(int8_path)
+    if PRESETS[settings.preset].reduce_range and record["saturating_products"]:
+        raise ExportError(f"{int8_path.name}: {len(record['saturating_products'])} integer products can add two "
+                          f"products past int16 ({record['worst_pair_sum']} > {record['int16_max']}) on CPUs without "
+                          f"VNNI, e.g. {record['saturating_products'][0]}, although preset {settings.preset!r} "
+                          "quantizes weights to 7 bits. The installed onnxruntime may ignore reduce_range.")
+    return record

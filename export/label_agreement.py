@@ -25,6 +25,18 @@ def label_sets(predict: Callable, config: dict, images: Sequence[np.ndarray]) ->
     return sets
 
 
+def verdicts(role: str, predict: Callable, config: dict, images: Sequence[np.ndarray]) -> list[bool]:
+    """Each image's verdict at the model's own tuned threshold, as the runtime scores it: the
+    classifier's artifact probability against "artifact", the segmenter's image score against "image"."""
+    from artifactsdk.postprocess import DEFAULT_THRESHOLDS, segmenter_image_score
+
+    thresholds = {**DEFAULT_THRESHOLDS, **config.get("thresholds", {})}
+    if role == "classifier":
+        return [predict(image)[1] >= thresholds["artifact"] for image in images]
+    return [segmenter_image_score(predict(image), config.get("image_score")) >= thresholds["image"]
+            for image in images]
+
+
 def agreement(reference: Sequence[frozenset], candidate: Sequence[frozenset]) -> float:
     """The share of images with exactly the same label set."""
     if len(reference) != len(candidate) or not reference:

@@ -23,13 +23,16 @@ class QuantPreset:
     activations: str  # onnxruntime QuantType member name
     weights: str
     symmetric_activations: bool
+    reduce_range: bool = False  # 7-bit weights (ONNX Runtime's reduce_range)
 
 
 PRESETS: dict[str, QuantPreset] = {
-    # uint8 activations and int8 weights: what x86 VNNI kernels run fast. No reduce_range
-    # (7-bit weights): VNNI accumulates u8 x s8 without the saturation AVX2-only CPUs suffer;
-    # the accuracy gate measures the result on the exporting machine.
-    "cpu": QuantPreset("cpu", "QUInt8", "QInt8", False),
+    # uint8 activations and 7-bit int8 weights (reduce_range): the u8 x s8 products x86 VNNI
+    # kernels run fast, made exact on every x86 kernel path. Without VNNI (AVX2, AVX-512 without
+    # VNNI) ONNX Runtime adds pairs of u8 x s8 products into int16 (vpmaddubsw), which saturates
+    # with 8-bit weights (255 x 127 x 2 > 32767) and never with 7-bit ones (255 x 64 x 2 <= 32767).
+    # BENCHMARKS.md, "int8 that is exact on every x86 CPU", has the measurements.
+    "cpu": QuantPreset("cpu", "QUInt8", "QInt8", False, reduce_range=True),
     # int8 symmetric activations and weights: what TensorRT's explicit quantization needs
     "tensorrt": QuantPreset("tensorrt", "QInt8", "QInt8", True),
 }
@@ -62,6 +65,10 @@ class Int8Settings:
     # held-out images; a classifier still below it after the search runs fp32 in the int8 pipeline
     # (0 turns it off)
     min_label_agreement: float = 0.95
+    # ... and, when the export is given real images (--agreement-images), while the model's verdicts
+    # (and a classifier's label sets) match fp32's on fewer than this share of them; a model still
+    # below it after the search runs fp32 in the int8 pipeline
+    min_real_agreement: float = 0.99
     batch_size: int = 4
 
     def __post_init__(self):
@@ -72,12 +79,13 @@ class Int8Settings:
         preset = PRESETS[self.preset]
         return {"format": "QDQ", "preset": preset.name, "activations": preset.activations,
                 "weights": preset.weights, "symmetric_activations": preset.symmetric_activations,
+                "reduce_range": preset.reduce_range,
                 "per_channel": self.per_channel, "calibration": self.calibration.to_dict(),
                 "keep_float_op_types": list(self.keep_float_op_types),
                 "keep_float_nodes": list(self.keep_float_nodes), "keep_float_heads": self.keep_float_heads,
                 "float_output_op_types": list(self.float_output_op_types),
                 "float_search_limit": self.float_search, "min_sqnr_db": self.min_sqnr_db,
-                "min_label_agreement": self.min_label_agreement}
+                "min_label_agreement": self.min_label_agreement, "min_real_agreement": self.min_real_agreement}
 
 
 def quantizable_op_types(keep_float: tuple[str, ...] = ()) -> list[str]:
@@ -157,6 +165,7 @@ class Quantizer:
         quantize_static(
             str(self.prepared), str(out_path), calibration_data_reader=None, quant_format=QuantFormat.QDQ,
             op_types_to_quantize=self.op_types, per_channel=self.settings.per_channel,
+            reduce_range=preset.reduce_range,
             activation_type=QuantType[preset.activations], weight_type=QuantType[preset.weights],
             nodes_to_exclude=excluded, calibrate_method=self.settings.calibration.ort_method,
             calibration_cache_path=str(self.cache),

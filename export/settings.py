@@ -33,6 +33,8 @@ class DataSettings:
     eval_dir: Path | None = None
     eval_count: int = DEFAULT_EVAL_COUNT
     eval_seed: int = DEFAULT_EVAL_SEED
+    # folders of real images on which int8 must keep fp32's verdicts and labels (Int8Settings.min_real_agreement)
+    agreement_dirs: tuple[Path, ...] = ()
 
     def __post_init__(self):
         synthetic_both = self.calib_dir is None and self.eval_dir is None

@@ -38,6 +38,10 @@ def summary_table(bundle_dir: str | Path, manifest: dict) -> str:
         lines.append(f"{role}: {model['architecture']}, input {model['input']['height']}x{model['input']['width']}")
         for variant, entry in model["files"].items():
             lines.append(f"  {variant:<8} {entry['path']:<28} {entry['bytes'] / 1e6:8.2f} MB  sha256 {entry['sha256'][:16]}")
+            exactness = entry.get("quantization", {}).get("integer_exactness")
+            if exactness:
+                lines.append(f"           integer products exact on: {', '.join(exactness['exact_kernel_paths'])} "
+                             f"(worst pair sum {exactness['worst_pair_sum']}, int16 max {exactness['int16_max']})")
         for precision, fallback in model.get("precision_fallback", {}).items():
             lines.append(f"  {precision:<8} -> runs {fallback['runs']}: {fallback['reason']}")
         if "validation" in model:

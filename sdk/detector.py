@@ -147,6 +147,7 @@ class Detector:
                 backends[role] = entry.load_class()(model_file, threads=threads, **options).activate()
                 _check_graph(role, backends[role], opened.model(role))
                 log.info("the %s runs on %s (%s)", role, entry.name, model_file.variant)
+                _warn_of_int8_saturation(role, entry, model_file)
             return cls(opened, backends, mode=mode, thresholds=thresholds, max_pixels=max_pixels,
                        max_side=max_side, reduced_decode=reduced_decode)
         except BaseException:
@@ -307,3 +308,16 @@ class Detector:
     def __repr__(self) -> str:
         models = ", ".join(f"{role}={b.name}/{b.model.variant}" for role, b in self.backends.items())
         return f"Detector({models}, mode={self.mode!r})"
+
+
+def _warn_of_int8_saturation(role: str, entry, model_file) -> None:
+    """Log the int8 kernel path of this CPU, and warn when the file's integer products are not exact on it."""
+    from artifactsdk.environment import cpu_info, int8_saturation_risk
+
+    if entry.device != "cpu" or model_file.entry.get("precision") != "int8":
+        return
+    path = cpu_info()["int8_kernel_path"]
+    log.info("int8 kernel path of this CPU: %s", path)
+    risk = int8_saturation_risk(model_file.entry.get("quantization", {}), path)
+    if risk:
+        log.warning("the %s's int8 file %s: %s", role, model_file.path.name, risk)

@@ -27,6 +27,7 @@ def info(as_json: bool) -> None:
         click.echo(f"{name:<12} {state}")
     click.echo(f"cpu          {cpu['model']}, {cpu['logical_cores']} logical cores, "
                f"AVX2 {_yes(cpu['avx2'])}, AVX-512 {_yes(cpu['avx512'])}, VNNI {_yes(cpu['vnni'])}")
+    click.echo(f"int8 kernels {cpu['int8_kernel_path']}")
 
 
 def _yes(flag: bool) -> str:

@@ -49,6 +49,9 @@ def test_export_command_writes_a_validated_bundle(checkpoint, tmp_path):
     assert model["calibration"]["parameters"] == {"method": "percentile", "num_bins": 2048, "percentile": 99.9}
     assert model["validation"]["outputs"][0]["max_abs"] <= 1e-4
     assert "fp32 ONNX vs torch" in result.output and "gate: iou" in result.output
+    quantization = model["files"]["int8"]["quantization"]
+    assert quantization["reduce_range"] and quantization["integer_exactness"]["worst_pair_sum"] <= 32767
+    assert "integer products exact on: vnni, avx2, avx512" in result.output
     assert json.loads((checkpoint / "config.json").read_text())["input"] == \
         {k: v for k, v in model["source"]["config"]["input"].items()}
 

@@ -7,10 +7,11 @@ import tiny_models
 
 from artifactsdk.bundle import Bundle
 from artifactsdk.export.bundle_writer import write_bundle
-from artifactsdk.export.label_agreement import agreement, label_sets
+from artifactsdk.export.label_agreement import agreement, label_sets, verdicts
 from artifactsdk.export.pipeline import export_model
+from artifactsdk.export.predictors import OnnxPredictor, image_predictor
 from artifactsdk.export.quantize import Int8Settings
-from artifactsdk.export.settings import ExportSettings
+from artifactsdk.export.settings import DataSettings, ExportSettings
 from artifactsdk.export.sensitivity import module_key
 
 CONFIG = {"labels": [{"index": 0, "key": "a", "name": "A"}, {"index": 1, "key": "b", "name": "B"},
@@ -53,13 +54,16 @@ def crowded_config(model, heldout) -> dict:
     return {**config, "thresholds": {**config["thresholds"], "classes": medians}}
 
 
-def _export(tmp_path, heldout, calibration, min_label_agreement):
+def _export(tmp_path, heldout, calibration, min_label_agreement, config=None, agreement_dirs=(),
+            min_real_agreement=0.99):
     model = tiny_models.randomized(tiny_models.TinyClassifier)
     weights = tiny_models.save_weights(model, tmp_path / "ckpt")
-    int8 = Int8Settings(keep_float_heads=False, min_label_agreement=min_label_agreement)
-    options = ExportSettings(max_drop=100.0, int8=int8)
+    int8 = Int8Settings(keep_float_heads=False, min_label_agreement=min_label_agreement,
+                        min_real_agreement=min_real_agreement)
+    options = ExportSettings(max_drop=100.0, int8=int8, data=DataSettings(agreement_dirs=agreement_dirs))
     bundle = tmp_path / "bundle"
-    exported = export_model(model, crowded_config(model, heldout), weights, bundle, options, heldout, calibration)
+    config = config or crowded_config(model, heldout)
+    exported = export_model(model, config, weights, bundle, options, heldout, calibration)
     write_bundle(bundle, {exported.role: exported.entry})  # validates the manifest against its schema
     return bundle, exported.entry
 
@@ -75,6 +79,40 @@ def test_int8_that_changes_labels_is_not_shipped_and_the_classifier_runs_fp32(tm
 
 
 def test_int8_that_keeps_the_labels_is_shipped_with_its_agreement(tmp_path, heldout, calibration):
-    _, entry = _export(tmp_path, heldout, calibration, min_label_agreement=0.25)
+    model = tiny_models.randomized(tiny_models.TinyClassifier)
+    config = crowded_config(model, heldout)
+    bundle, entry = _export(tmp_path, heldout, calibration, min_label_agreement=0.25, config=config)
     assert "precision_fallback" not in entry
-    assert entry["files"]["int8"]["quantization"]["label_agreement"] >= 0.5
+    recorded = entry["files"]["int8"]["quantization"]["label_agreement"]
+    sets = {precision: label_sets(_predictor(bundle, entry, precision), config, heldout.images)
+            for precision in ("fp32", "int8")}
+    assert recorded == round(agreement(sets["fp32"], sets["int8"]), 4) >= 0.25
+
+
+def _predictor(bundle, entry, precision):
+    path = Bundle.open(bundle).find_file("classifier", "onnx", precision).path
+    return image_predictor("classifier", OnnxPredictor(path), tiny_models.SPEC, entry["outputs"])
+
+
+def test_verdicts_and_labels_on_real_images_are_measured_and_must_reach_the_minimum(tmp_path, heldout,
+                                                                                   calibration, samples):
+    from artifactsdk.calibration.sources import FolderImages
+
+    config = crowded_config(tiny_models.randomized(tiny_models.TinyClassifier), heldout)
+    bundle, entry = _export(tmp_path / "a", heldout, calibration, 0, config=config, agreement_dirs=(samples,),
+                            min_real_agreement=0)
+    real = entry["files"]["int8"]["quantization"]["real_image_agreement"]
+    images = list(FolderImages(samples))
+    fp32, int8 = (_predictor(bundle, entry, precision) for precision in ("fp32", "int8"))
+    assert real == {"images": len(images),
+                    "verdicts": round(agreement(verdicts("classifier", fp32, config, images),
+                                                verdicts("classifier", int8, config, images)), 4),
+                    "label_sets": round(agreement(label_sets(fp32, config, images),
+                                                  label_sets(int8, config, images)), 4)}
+    _, strict = _export(tmp_path / "b", heldout, calibration, 0, config=config, agreement_dirs=(samples,),
+                        min_real_agreement=1.0)
+    if "precision_fallback" in strict:
+        assert f"on {len(images)} real images" in strict["precision_fallback"]["int8"]["reason"]
+    else:
+        shares = strict["files"]["int8"]["quantization"]["real_image_agreement"]
+        assert shares["verdicts"] == shares["label_sets"] == 1.0
