@@ -28,7 +28,8 @@ ARCHITECTURES = {
     SEGMENTER_ARCHITECTURE: ("segmentation", lambda config: ArtifactSegmenter()),
     CLASSIFIER_ARCHITECTURE: ("classification", lambda config: ArtifactClassifier(
         len(config["labels"]), pooling=config.get("pooling", "mean"),
-        evidence=bool(config.get("evidence_map")), nss=bool(config.get("scene_statistics")))),
+        evidence=bool(config.get("evidence_map")),
+        nss=(tuple(config["input"]["mean"]), tuple(config["input"]["std"])) if config.get("scene_statistics") else None)),
 }
 
 

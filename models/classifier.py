@@ -32,10 +32,11 @@ INITIAL_BIAS = -3.0
 
 class ArtifactClassifier(nn.Module):
     """N x 3 x H x W normalised RGB -> (class logits N x K, has-artifact logit N x 1), and with
-    ``evidence`` also the has-artifact map N x 1 x H/32 x W/32 whose mean is that logit."""
+    ``evidence`` also the has-artifact map N x 1 x H/32 x W/32 whose mean is that logit.
+    ``nss``: the input's (mean, std) normalisation, to read natural-scene statistics too."""
 
     def __init__(self, num_classes: int, text_dim: int = TEXT_DIM, pooling: str = "mean",
-                 evidence: bool = False, nss: bool = False):
+                 evidence: bool = False, nss: tuple[tuple[float, ...], tuple[float, ...]] | None = None):
         super().__init__()
         if pooling not in ("mean", "max"):
             raise ValueError(f"pooling must be 'mean' or 'max', got {pooling!r}")
@@ -49,7 +50,7 @@ class ArtifactClassifier(nn.Module):
         self.register_buffer("text_embeddings", torch.zeros(num_classes, text_dim))
         self.log_scale = nn.Parameter(torch.tensor(math.log(INITIAL_SCALE)))
         self.class_bias = nn.Parameter(torch.full((num_classes,), INITIAL_BIAS))
-        self.nss = NaturalSceneStatistics() if nss else None
+        self.nss = NaturalSceneStatistics(*nss) if nss else None
         if nss:
             # standardisation of the statistics (set when the head is fitted) and their weights
             self.register_buffer("nss_mean", torch.zeros(NSS_FEATURES))

@@ -9,7 +9,8 @@ which need no fitting and no lookup table: the spread E[x^2], the shape ratio
 (E|x|)^2 / E[x^2] (a monotonic function of the generalised Gaussian's shape), and for
 the neighbour products the mean and the spread of each side. Two scales, as BRISQUE.
 
-Input: N x 3 x H x W RGB normalised with ``mean`` / ``std`` (the classifier's input);
+Input: N x 3 x H x W RGB normalised with ``mean`` / ``std`` on 0-255 values (the
+classifier's input spec, which the checkpoint config names);
 output: N x FEATURES, bounded values (logs and ratios), ready for a linear head.
 """
 
@@ -18,8 +19,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-from artifactsdk.preprocess import IMAGENET_MEAN, IMAGENET_STD
 
 KERNEL_SIZE = 7
 KERNEL_SIGMA = 7 / 6
@@ -59,7 +58,7 @@ def _side_spreads(x: torch.Tensor) -> list[torch.Tensor]:
 class NaturalSceneStatistics(nn.Module):
     """N x 3 x H x W normalised RGB -> N x FEATURES moment statistics of MSCN coefficients."""
 
-    def __init__(self, mean=IMAGENET_MEAN, std=IMAGENET_STD):
+    def __init__(self, mean: tuple[float, ...], std: tuple[float, ...]):
         super().__init__()
         self.register_buffer("window", gaussian_kernel())
         # Undo the normalisation and take luma in one 1x1 convolution: gray = sum_c a_c x_c + b
