@@ -64,7 +64,9 @@ class NaturalSceneStatistics(nn.Module):
         # Undo the normalisation and take luma in one 1x1 convolution: gray = sum_c a_c x_c + b
         weight = torch.tensor([LUMA[c] * std[c] for c in range(3)], dtype=torch.float32)
         self.register_buffer("luma_weight", weight.view(1, 3, 1, 1))
-        self.luma_bias = float(sum(LUMA[c] * mean[c] for c in range(3)))
+        # luma minus 128: MSCN coefficients do not change with a constant shift, and the local
+        # variance E[I^2] - E[I]^2 loses far fewer float32 digits on values centred on 0
+        self.luma_bias = float(sum(LUMA[c] * mean[c] for c in range(3))) - 128.0
 
     def mscn(self, gray: torch.Tensor) -> torch.Tensor:
         """(I - mu) / (sigma + 1) with a Gaussian local mean and deviation (0-255 luma)."""
