@@ -64,3 +64,14 @@ def test_validate_takes_the_default_bundle_by_name_and_refuses_a_missing_one(tmp
     assert result.exit_code == 0 and "2 files match their sha256" in result.output and "bundle OK" in result.output
     missing = CliRunner().invoke(main, ["validate", str(tmp_path / "none")])
     assert missing.exit_code == 2 and "holding manifest.json" in missing.output
+
+
+def test_the_tolerance_scales_with_the_largest_output_of_the_model():
+    """The classifier's logit is the mean of its evidence map, whose cells run to +-100: the
+    logit carries their float error (2.4e-4 measured), not an error of its own size."""
+    from artifactsdk.export.validate import OutputDiff, ValidationReport
+
+    mean_of_map = OutputDiff("artifact_logit", 2.4e-4, 7.0)
+    assert not ValidationReport(32, 1e-4, (mean_of_map,)).passed
+    assert ValidationReport(32, 1e-4, (mean_of_map, OutputDiff("artifact_map", 6.3e-4, 100.0))).passed
+    assert not ValidationReport(32, 1e-4, (OutputDiff("artifact_map", 2.1e-3, 100.0),)).passed
