@@ -100,7 +100,9 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, se
     result = require_pass(gate(role, accuracy, settings.max_drop, heldout.description, len(heldout)))
     if weights is not None and settings.keeps(NATIVE):
         files[NATIVE] = copy_native_checkpoint(weights, bundle_dir, f"{role}.safetensors")
-    for name in [name for name in files if not settings.keeps(name)]:  # made for the export, not shipped
+    # made for the export, not shipped; but a kept int8 pipeline that runs fp32 keeps its fp32 file
+    runs_instead = {fallback["int8"]["runs"]} if fallback and settings.keeps("int8") else set()
+    for name in [name for name in files if not settings.keeps(name) and name not in runs_instead]:
         (bundle_dir / files.pop(name)["path"]).unlink()
     entry = model_entry(config, files, outputs, calibration=record.to_dict() if record else None,
                         accuracy=accuracy, accuracy_gate=result.to_dict(),

@@ -55,12 +55,13 @@ def crowded_config(model, heldout) -> dict:
 
 
 def _export(tmp_path, heldout, calibration, min_label_agreement, config=None, agreement_dirs=(),
-            min_real_agreement=0.99):
+            min_real_agreement=0.99, bundle_files=None):
     model = tiny_models.randomized(tiny_models.TinyClassifier)
     weights = tiny_models.save_weights(model, tmp_path / "ckpt")
     int8 = Int8Settings(keep_float_heads=False, min_label_agreement=min_label_agreement,
                         min_real_agreement=min_real_agreement)
-    options = ExportSettings(max_drop=100.0, int8=int8, data=DataSettings(agreement_dirs=agreement_dirs))
+    options = ExportSettings(max_drop=100.0, int8=int8, data=DataSettings(agreement_dirs=agreement_dirs),
+                             bundle_files=bundle_files)
     bundle = tmp_path / "bundle"
     config = config or crowded_config(model, heldout)
     exported = export_model(model, config, weights, bundle, options, heldout, calibration)
@@ -76,6 +77,14 @@ def test_int8_that_changes_labels_is_not_shipped_and_the_classifier_runs_fp32(tm
     assert "held-out images" in fallback["reason"]
     chosen = Bundle.open(bundle).model_file("classifier", "onnx", "int8", "cpu")
     assert chosen.path.name == "classifier.fp32.onnx"
+
+
+def test_a_bundle_of_int8_files_keeps_the_fp32_file_its_int8_pipeline_runs(tmp_path, heldout, calibration):
+    """--bundle-files int8 (the shipped bundle's choice) with a classifier whose int8 fell back:
+    the fp32 file stays, or the bundle would have no classifier file at all."""
+    bundle, entry = _export(tmp_path, heldout, calibration, min_label_agreement=1.0, bundle_files=("int8",))
+    assert entry["precision_fallback"]["int8"]["runs"] == "fp32" and list(entry["files"]) == ["fp32"]
+    assert Bundle.open(bundle).model_file("classifier", "onnx", "int8", "cpu").path.name == "classifier.fp32.onnx"
 
 
 def test_int8_that_keeps_the_labels_is_shipped_with_its_agreement(tmp_path, heldout, calibration):
