@@ -39,7 +39,7 @@ def test_renders_pages_counts_and_plots(page):
     shown = cards(page)
     assert len(shown) == 5  # page size 5 of 8 images
     assert page.text_content("#page-info").startswith("1-5 of 8")
-    assert page.text_content("#counts").startswith("8 images: 4 flagged, 4 clean, 0 failed")
+    assert page.text_content("#counts").startswith("8 images: 3 flagged, 5 clean, 0 failed")
     assert page.locator("#histogram rect").count() == 20
     assert page.locator("#classes rect").count() >= 1
     assert all(page.eval_on_selector_all("#grid .card img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"))
@@ -59,9 +59,9 @@ def test_sorts_by_score_and_area(page):
 def test_filters_by_verdict_and_class(page):
     page.select_option("#status-filter", "flagged")
     flagged = cards(page)
-    assert len(flagged) == 4 and all(c["flagged"] for c in flagged)
+    assert len(flagged) == 3 and all(c["flagged"] for c in flagged)
     page.select_option("#status-filter", "clean")
-    assert len(page.locator("#grid .card").all()) == 4 and not any(c["flagged"] for c in cards(page))
+    assert len(page.locator("#grid .card").all()) == 5 and not any(c["flagged"] for c in cards(page))
     page.select_option("#status-filter", "all")
     label = page.eval_on_selector("#class-filter", "s => s.options[1].value")
     page.select_option("#class-filter", label)
