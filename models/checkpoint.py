@@ -122,7 +122,8 @@ def with_evidence_map(model: nn.Module, config: dict, scene_statistics: bool) ->
     config.update(evidence_map=True, scene_statistics=scene_statistics)
     config.setdefault("outputs", {})["artifact_map"] = EVIDENCE_OUTPUT
     rebuilt = build_model(config)
-    state = {name: tensor for name, tensor in model.state_dict().items() if name in rebuilt.state_dict()}
+    wanted = rebuilt.state_dict().keys()
+    state = {name: tensor for name, tensor in model.state_dict().items() if name in wanted}
     missing, _ = rebuilt.load_state_dict(state, strict=False)
     unexpected_missing = [name for name in missing if not name.startswith("nss")]
     if unexpected_missing:

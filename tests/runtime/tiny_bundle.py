@@ -108,6 +108,18 @@ def red_square_image(size: int = 64, box=(8, 8, 24, 24), seed: int = 0) -> np.nd
     return image
 
 
+def write_red_square_images(folder: Path, count: int, side: int, name: str = "img{:02d}.png") -> Path:
+    """`count` 64x64 PNGs in `folder` (made): every other one with a red square of `side`
+    pixels (moving right with the index), the rest without."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        box = (4 + i, 6, 4 + side + i, 6 + side) if i % 2 == 0 else (0, 0, 0, 0)
+        Image.fromarray(red_square_image(64, box, seed=i)).save(folder / name.format(i))
+    return folder
+
+
 def _calibration_reader(count: int = 16):
     from onnxruntime.quantization import CalibrationDataReader
 

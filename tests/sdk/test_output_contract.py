@@ -13,11 +13,10 @@ import jsonschema
 import pytest
 import referencing
 from click.testing import CliRunner
-from PIL import Image
 
 from artifactsdk.cli import main
 from artifactsdk.run_summary import KEYS, json_schema
-from tiny_bundle import red_square_image
+from tiny_bundle import write_red_square_images
 
 
 def _validator(name: str) -> jsonschema.Draft202012Validator:
@@ -32,11 +31,7 @@ SUMMARY, DETECTION = _validator("summary"), _validator("detection")
 
 @pytest.fixture
 def images(tmp_path):
-    folder = tmp_path / "images"
-    folder.mkdir()
-    for i in range(4):
-        box = (4 + i, 6, 30 + i, 32) if i % 2 == 0 else (0, 0, 0, 0)
-        Image.fromarray(red_square_image(64, box, seed=i)).save(folder / f"img{i}.png")
+    folder = write_red_square_images(tmp_path / "images", 4, 26, "img{}.png")
     (folder / "broken.png").write_bytes(b"not a png")
     return folder
 

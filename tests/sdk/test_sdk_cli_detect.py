@@ -5,17 +5,13 @@ from click.testing import CliRunner
 from PIL import Image
 
 from artifactsdk.cli import main
-from tiny_bundle import red_square_image
+from tiny_bundle import red_square_image, write_red_square_images
 
 
 @pytest.fixture
 def folder(tmp_path):
     """20 good images (every other one with a red artifact) and 3 broken files."""
-    root = tmp_path / "images"
-    root.mkdir()
-    for i in range(20):
-        box = (4 + i, 6, 24 + i, 26) if i % 2 == 0 else (0, 0, 0, 0)
-        Image.fromarray(red_square_image(64, box, seed=i)).save(root / f"img{i:02d}.png")
+    root = write_red_square_images(tmp_path / "images", 20, 20)
     (root / "empty.png").write_bytes(b"")
     (root / "truncated.png").write_bytes((root / "img00.png").read_bytes()[:100])
     (root / "notes.png").write_text("this is text, not a PNG\n")
