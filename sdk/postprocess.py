@@ -21,6 +21,11 @@ from artifactsdk.limits import unit_interval
 DEFAULT_THRESHOLDS = {"pixel": 0.5, "image": 0.5, "artifact": 0.5, "class": 0.5, "cascade": 0.3,
                       "decision": 0.5}
 MIN_REGION_FRACTION = 0.002  # smaller components are noise, not regions
+# A flagged image's mask shows at most this share of the classifier's evidence cells, the
+# strongest: every cell over the threshold would cover 30-60 % of a flagged image, since
+# the score is their mean (measured on the rated training images; MODEL_CARD.md).
+EVIDENCE_TOP_FRACTION = 1 / 16
+EVIDENCE_CELL_PIXELS = 8  # a mask made of evidence cells alone (no segmenter) draws each as 8x8
 # The segmenter's image-level score, as its trainer defines it (source.config.image_score):
 # the mean of the top 1 % of pixel probabilities, robust to a few stray pixels; its
 # optional "weight" is its share in artifact_score next to the classifier's (1).
@@ -246,20 +251,30 @@ def nearest(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return values[rows[:, None], columns[None, :]]
 
 
+def strongest_cells(evidence: np.ndarray, threshold: float) -> np.ndarray:
+    """(h, w) bool: the evidence cells over `threshold` among the top EVIDENCE_TOP_FRACTION of
+    the map (at least its strongest cell). The image score is the mean of the cells, so the
+    strongest cell of a flagged image is over the threshold that flagged it."""
+    count = max(1, int(round(EVIDENCE_TOP_FRACTION * evidence.size)))
+    cut = np.partition(evidence.ravel(), evidence.size - count)[evidence.size - count]
+    return (evidence >= cut) & (evidence >= threshold)
+
+
 def with_evidence(segmenter_map: np.ndarray | None, evidence: np.ndarray, thresholds: dict) -> np.ndarray:
     """The mask a flagged image reports: the segmenter's pixel probabilities and the
-    classifier's evidence cells, whichever is higher, the evidence first rescaled so that
-    its threshold ("artifact") lands on the pixel threshold. So every evidence cell over
-    the threshold that flagged the image is in the mask and its regions, and since the
-    image score is the mean of the cells, a flagged image has at least one."""
+    classifier's strongest evidence cells (strongest_cells), whichever is higher, the
+    evidence first rescaled so that its threshold ("artifact") lands on the pixel threshold.
+    So a flagged image has at least one region, where its score comes from most."""
     def odds(p: float) -> float:
         p = min(max(float(p), 1e-7), 1 - 1e-7)
         return p / (1 - p)
 
     factor = odds(thresholds["pixel"]) / odds(thresholds["artifact"])  # odds(e) * factor: the pixel scale
     rescaled = (evidence * factor / (evidence * factor + (1 - evidence))).astype(np.float32)
-    if segmenter_map is None:
-        return rescaled
+    rescaled[~strongest_cells(evidence, thresholds["artifact"])] = 0.0
+    if segmenter_map is None:  # blocks of pixels, so that a lone cell survives bilinear upsampling
+        segmenter_map = np.zeros((evidence.shape[0] * EVIDENCE_CELL_PIXELS, evidence.shape[1] * EVIDENCE_CELL_PIXELS),
+                                 np.float32)
     return np.maximum(segmenter_map, nearest(rescaled, segmenter_map.shape))
 
 

@@ -20,7 +20,7 @@ from artifactsdk.bundle import Bundle
 from artifactsdk.errors import ExportError, MissingDependencyError
 from artifactsdk.image_io import DEFAULT_MAX_SIDE, MIN_SIDE
 from artifactsdk.postprocess import CAPTION_PLACES, DEFAULT_IMAGE_SCORE, DEFAULT_THRESHOLDS, \
-    MIN_REGION_FRACTION, WHOLE_IMAGE_PLACE
+    EVIDENCE_CELL_PIXELS, EVIDENCE_TOP_FRACTION, MIN_REGION_FRACTION, WHOLE_IMAGE_PLACE
 from artifactsdk.web.ort_package import ORT_WEB_VERSION, ort_web_dist, vendor
 
 PAGE_FILES = ("artifact-detector.js", "index.html", "demo.js")
@@ -46,6 +46,7 @@ def detector_config(bundle: Bundle, files: dict[str, dict[str, str]], wasm_preci
         "trained_classes": list(bundle.source_config("classifier").get("trained_classes") or []),
         "image_score": bundle.source_config("segmenter").get("image_score") or DEFAULT_IMAGE_SCORE,
         "min_region_fraction": MIN_REGION_FRACTION,
+        "evidence": {"top_fraction": EVIDENCE_TOP_FRACTION, "cell_pixels": EVIDENCE_CELL_PIXELS},
         "caption_places": {"grid": [list(row) for row in CAPTION_PLACES], "whole": WHOLE_IMAGE_PLACE},
         "image": {"max_side": DEFAULT_MAX_SIDE, "min_side": MIN_SIDE},
     }

@@ -16,7 +16,7 @@ from PIL import Image, ImageFilter
 from artifactsdk.cli import main
 from artifactsdk.detector import Detector
 from artifactsdk.image_io import load_image
-from artifactsdk.postprocess import build_detection, sigmoid
+from artifactsdk.postprocess import EVIDENCE_TOP_FRACTION, build_detection, sigmoid, strongest_cells
 from artifactsdk.training import real_eval
 from artifactsdk.training.real_data import RatedImage, generator_of
 from tiny_bundle import build_tiny_bundle, red_square_image
@@ -116,6 +116,22 @@ def test_a_flagged_image_always_has_a_region(logits, artifact, pixel):
         assert detection.regions and detection.binary_mask().any()
     else:
         assert not detection.regions
+
+
+@settings(max_examples=200, deadline=None)
+@given(logits=st.lists(st.floats(-40, 40), min_size=256, max_size=256), artifact=st.floats(0.02, 0.98))
+def test_the_mask_shows_only_the_strongest_evidence_cells(logits, artifact):
+    """At most EVIDENCE_TOP_FRACTION of the cells (ties aside), each over the threshold and
+    none weaker than a cell left out; the strongest cell whenever the image is flagged."""
+    evidence = sigmoid(np.array(logits, np.float32).reshape(16, 16))
+    kept = strongest_cells(evidence, artifact)
+    assert np.all(evidence[kept] >= np.float32(artifact))
+    if kept.any() and (~kept).any():
+        assert evidence[kept].min() >= evidence[~kept & (evidence >= np.float32(artifact))].max(initial=0)
+    distinct = len(np.unique(evidence)) == evidence.size
+    assert not distinct or kept.sum() <= round(EVIDENCE_TOP_FRACTION * evidence.size)
+    if evidence.max() >= np.float32(artifact):
+        assert kept[np.unravel_index(np.argmax(evidence), evidence.shape)]
 
 
 def test_a_flagged_image_of_the_tiny_bundle_has_a_region_or_label(evidence_bundle):

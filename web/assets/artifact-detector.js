@@ -276,17 +276,30 @@ export function classifierProbabilities(outputs, specs) {
   return { classes, image, evidence };
 }
 
-/** A flagged image's mask: the segmenter's map and the evidence cells (nearest neighbour),
- * whichever is higher, the evidence rescaled so its threshold lands on the pixel threshold
- * (artifactsdk.postprocess.with_evidence). */
-function withEvidence(map, evidence, thresholds) {
+/** The evidence cells over `threshold` among the strongest `topFraction` of the map, at least
+ * its strongest cell (artifactsdk.postprocess.strongest_cells). */
+function strongestCells(data, threshold, topFraction) {
+  const count = Math.max(1, Math.round(topFraction * data.length));
+  const cut = Float32Array.from(data).sort()[data.length - count];
+  return Array.from(data, (e) => e >= cut && e >= threshold);
+}
+
+/** A flagged image's mask: the segmenter's map and the strongest evidence cells (nearest
+ * neighbour), whichever is higher, the evidence rescaled so its threshold lands on the pixel
+ * threshold (artifactsdk.postprocess.with_evidence). */
+function withEvidence(map, evidence, thresholds, settings) {
   const odds = (p) => {
     const q = Math.min(Math.max(p, 1e-7), 1 - 1e-7);
     return q / (1 - q);
   };
   const factor = odds(thresholds.pixel) / odds(thresholds.artifact);
-  const rescaled = Float32Array.from(evidence.data, (e) => Math.fround((e * factor) / (e * factor + (1 - e))));
-  if (!map) return { data: rescaled, width: evidence.width, height: evidence.height };
+  const kept = strongestCells(evidence.data, thresholds.artifact, settings.top_fraction);
+  const rescaled = Float32Array.from(evidence.data,
+    (e, i) => (kept[i] ? Math.fround((e * factor) / (e * factor + (1 - e))) : 0));
+  if (!map) { // blocks of pixels, so that a lone cell survives bilinear upsampling
+    const [width, height] = [evidence.width * settings.cell_pixels, evidence.height * settings.cell_pixels];
+    map = { data: new Float32Array(width * height), width, height };
+  }
   const data = new Float32Array(map.data.length);
   for (let y = 0; y < map.height; y++) {
     const row = Math.floor((y * evidence.height) / map.height) * evidence.width;
@@ -433,7 +446,8 @@ export function buildRecord(image, config, classProbs, imageProb, map, evidence 
   const segmenterScore = map ? segmenterImageScore(map.data, config.image_score) : null;
   const score = combineScores(imageProb, segmenterScore, config.image_score, thresholds);
   const isArtifact = score >= thresholds.decision;
-  const reported = evidence && isArtifact ? withEvidence(map, evidence, thresholds) : map;
+  const reported = evidence && isArtifact
+    ? withEvidence(map, evidence, thresholds, config.evidence) : map;
   const label = found.length ? [found[0], names[found[0]]] : null;
   const size = [image.width, image.height];
   const record = {
