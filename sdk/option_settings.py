@@ -98,31 +98,36 @@ def _checked_keys(ctx, param, value) -> tuple[str, ...] | None:
     return tuple(os.path.abspath(key) for key in value)
 
 
+# --key PUBLIC_KEY (repeatable, or $ARTIFACTSDK_TRUSTED_KEYS): refuse a bundle none of these keys signed
+TRUSTED_KEYS_ATTRS = {
+    "multiple": True, "type": click.Path(dir_okay=False), "envvar": TRUSTED_KEYS_VARIABLE, "show_envvar": True,
+    "callback": _checked_keys,
+    "help": "Trusted Ed25519 public key (PEM; repeatable): refuse a bundle none of them signed (manifest.json.sig). "
+            f"${TRUSTED_KEYS_VARIABLE} lists key files separated by '{os.pathsep}'."}
+
+
 def trusted_keys_option():
-    """--key PUBLIC_KEY (repeatable, or $ARTIFACTSDK_TRUSTED_KEYS): refuse a bundle none of
-    these keys signed; fills the parameter `trusted_keys` (Detector.load's argument)."""
-    return click.option("--key", "trusted_keys", multiple=True, type=click.Path(dir_okay=False),
-                        envvar=TRUSTED_KEYS_VARIABLE, show_envvar=True, callback=_checked_keys,
-                        help="Trusted Ed25519 public key (PEM; repeatable): refuse a bundle none of them signed "
-                             f"(manifest.json.sig). ${TRUSTED_KEYS_VARIABLE} lists key files separated by "
-                             f"'{os.pathsep}'.")
+    """--key for a command that opens a bundle without a Detector; fills the parameter `trusted_keys`."""
+    return click.option("--key", "trusted_keys", **TRUSTED_KEYS_ATTRS)
 
 
 def field_default(cls, path: str):
-    """The default of the dataclass field at dotted `path` (nested dataclasses built with theirs)."""
+    """The default of the dataclass field at dotted `path`: a nested field's is read from its
+    parent field's default object (ServerSettings' detector may differ from DetectorSettings')."""
     head, _, rest = path.partition(".")
     field = {f.name: f for f in dataclasses.fields(cls)}[head]
-    if rest:
-        return field_default(typing.get_type_hints(cls)[head], rest)
-    if field.default is not dataclasses.MISSING:
-        return field.default
-    return field.default_factory()
+    default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+    for name in rest.split(".") if rest else ():
+        default = getattr(default, name)
+    return default
 
 
 def settings_option(cls, path: str, *param_decls: str, **attrs):
     """A click option whose value becomes field `path` of dataclass `cls`; its default is the field's."""
     default = field_default(cls, path)
     attrs.setdefault("default", default)
+    if attrs.get("is_flag"):  # a flag's default is its absence
+        attrs.setdefault("show_default", False)
     attrs.setdefault("show_default", ",".join(map(str, default)) if isinstance(default, tuple) else default is not None)
     if attrs["show_default"] == "":  # an empty list: nothing worth showing
         attrs["show_default"] = False
