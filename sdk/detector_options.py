@@ -18,7 +18,8 @@ from artifactsdk.detector_settings import MODES, DetectorSettings
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.image_io import MIN_SIDE
 from artifactsdk.limits import max_threads, unit_interval
-from artifactsdk.option_settings import TRUSTED_KEYS_ATTRS, BundleArgument, build_settings, settings_option
+from artifactsdk.option_settings import TRUSTED_KEYS_ATTRS, BundleArgument, build_settings, field_default, \
+    settings_option
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 
 FIELD = "detector"  # the DetectorSettings field of a command's settings
@@ -85,11 +86,13 @@ def detector_options(settings_cls=DetectorOnly, *, skip: tuple[str, ...] = (), *
     command decides itself) to a command whose settings dataclass `settings_cls` holds a
     DetectorSettings in its field `detector`. `changes`: field -> click attributes that
     differ for this command ("flags", "help", ...)."""
+    defaults = field_default(settings_cls, FIELD)  # the command's DetectorSettings (ServerSettings' has max_pixels)
+
     def decorate(command):
         for field in reversed(dataclasses.fields(DetectorSettings)):  # a field without an option fails here
             name = field.name
             if name not in skip:
-                attrs = {**OPTIONS[name], **changes.get(name, {})}
+                attrs = {"default": getattr(defaults, name), **OPTIONS[name], **changes.get(name, {})}
                 flags = attrs.pop("flags")
                 command = settings_option(settings_cls, f"{FIELD}.{name}", *flags, **attrs)(command)
         return command

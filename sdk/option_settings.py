@@ -112,20 +112,20 @@ def trusted_keys_option():
 
 
 def field_default(cls, path: str):
-    """The default of the dataclass field at dotted `path`: a nested field's is read from its
-    parent field's default object (ServerSettings' detector may differ from DetectorSettings')."""
+    """The default of the dataclass field at dotted `path` (nested dataclasses built with theirs)."""
     head, _, rest = path.partition(".")
     field = {f.name: f for f in dataclasses.fields(cls)}[head]
-    default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
-    for name in rest.split(".") if rest else ():
-        default = getattr(default, name)
-    return default
+    if rest:
+        return field_default(typing.get_type_hints(cls)[head], rest)
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    return field.default_factory()
 
 
 def settings_option(cls, path: str, *param_decls: str, **attrs):
-    """A click option whose value becomes field `path` of dataclass `cls`; its default is the field's."""
-    default = field_default(cls, path)
-    attrs.setdefault("default", default)
+    """A click option whose value becomes field `path` of dataclass `cls`; its default is the field's
+    unless `attrs` gives one."""
+    default = attrs.setdefault("default", field_default(cls, path))
     if attrs.get("is_flag"):  # a flag's default is its absence
         attrs.setdefault("show_default", False)
     attrs.setdefault("show_default", ",".join(map(str, default)) if isinstance(default, tuple) else default is not None)
