@@ -11,6 +11,7 @@ import click
 from artifactsdk.benchmarks.run import DETECTOR, BenchSettings
 from artifactsdk.benchmarks.timing import DEFAULT_DURATION_S
 from artifactsdk.bundle import ROLES
+from artifactsdk.detector_options import detector_options
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.option_settings import CommaList, Shape, build_settings, settings_option
 
@@ -20,7 +21,6 @@ def setting(path: str, *param_decls: str, **attrs):
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@setting("bundle", "--bundle", help="Bundle directory, or 'default'.")
 @setting("models", "--models", type=CommaList(choices=(*ROLES, DETECTOR)),
          help="Models to time; 'detector' is the end-to-end path from an encoded image file.")
 @setting("backends", "--backends", type=CommaList(),
@@ -29,8 +29,8 @@ def setting(path: str, *param_decls: str, **attrs):
 @setting("batches", "--batch", type=CommaList(int), help="Batch sizes, e.g. 1,4,8 (accuracy is measured at the first).")
 @setting("size", "--size", type=click.IntRange(min=32),
          help="Square input side for models that take any size (the segmenter); default: the bundle's.")
-@setting("threads", "--threads", type=click.IntRange(min=1),
-         help="ONNX Runtime intra-op threads and torch.set_num_threads, the same for both.")
+@detector_options(BenchSettings, skip=("backend", "precision"), bundle={"help": "Bundle directory, or 'default'."},
+                  threads={"help": "ONNX Runtime intra-op threads and torch.set_num_threads, the same for both."})
 @setting("policy.runs", "--runs", type=click.IntRange(min=1), help="Timed calls per configuration.")
 @setting("policy.duration_s", "--duration", type=click.FloatRange(min=0, min_open=True),
          show_default=f"{DEFAULT_DURATION_S:g} unless --runs",

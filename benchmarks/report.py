@@ -10,7 +10,7 @@ from artifactsdk.benchmarks.harness import ConfigResult, Skipped
 from artifactsdk.benchmarks.output import save_json
 from artifactsdk.export.accuracy_gate import GATE_METRIC
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: settings.bundle and settings.threads moved into settings.detector
 # The accuracy number a precision is judged by, per model: the export gate's.
 PRIMARY_METRIC = GATE_METRIC
 REFERENCE = ("torch", "fp32")  # what speedups are measured against (eager torch, as trained)

@@ -18,6 +18,7 @@ from artifactsdk.benchmarks.report import (BenchReport, Gate, accuracy_drops, ma
 from artifactsdk.benchmarks.subjects import Subject, onnx_file_subject, torchscript_subject
 from artifactsdk.benchmarks.timing import RunPolicy
 from artifactsdk.bundle import ROLES
+from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import ArtifactSDKError, InvalidInputError
 from artifactsdk.progress import Progress
 
@@ -30,13 +31,13 @@ PEAK_FOR_PRECISION = {"fp32": "fp32", "fp16": "fp32", "int8": "int8"}
 class BenchSettings:
     """What `artifactsdk bench` measures; its settings fill these fields (benchmarks/bench_cli.py)."""
 
-    bundle: str = "default"
+    # the bundle and threads of every subject; the "detector" subject runs it at each backend and precision
+    detector: DetectorSettings = field(default_factory=lambda: DetectorSettings(threads=2))
     models: tuple[str, ...] = (*ROLES, DETECTOR)
     backends: tuple[str, ...] = ("torch", "ort-cpu")
     precisions: tuple[str, ...] = ("fp32", "int8", "fp16")
     batches: tuple[int, ...] = (1,)
     size: int | None = None
-    threads: int = 2
     policy: RunPolicy = field(default_factory=RunPolicy)
     accuracy: bool = True
     accuracy_count: int = 32
@@ -96,9 +97,9 @@ def _file_subjects(settings: BenchSettings) -> list[Subject]:
         raise InvalidInputError("--onnx and --torchscript need --input-shape NxCxHxW, e.g. 1x3x512x512.")
     subjects = []
     if settings.onnx is not None:
-        subjects.append(onnx_file_subject(settings.onnx, settings.input_shape, settings.threads))
+        subjects.append(onnx_file_subject(settings.onnx, settings.input_shape, settings.detector.threads))
     if settings.torchscript is not None:
-        subjects.append(torchscript_subject(settings.torchscript, settings.input_shape, settings.threads,
+        subjects.append(torchscript_subject(settings.torchscript, settings.input_shape, settings.detector.threads,
                                             onnx_file=settings.onnx))
     return subjects
 
@@ -134,12 +135,12 @@ def _bundle_run(settings: BenchSettings, peaks: dict, progress: Progress):
     from artifactsdk.benchmarks.plan import plan_bundle
     from artifactsdk.bundle import Bundle
 
-    bundle = Bundle.open(settings.bundle)
+    bundle = Bundle.open(settings.detector.bundle, settings.detector.trusted_keys)
     roles = [m for m in settings.models if m in ROLES and m in bundle.roles]
     skipped = [Skipped(m, "-", "-", None, f"the bundle has no {m}") for m in settings.models
                if m in ROLES and m not in bundle.roles]
     plan = plan_bundle(bundle, roles, list(settings.backends), list(settings.precisions), settings.size,
-                       settings.threads)
+                       settings.detector.threads)
     samples: list = []  # generated on first use, shared by every configuration
 
     def evaluate_for(subject: Subject):
@@ -174,7 +175,7 @@ def _detector_run(bundle, settings: BenchSettings, progress: Progress) -> tuple[
                 if backend == "torch" and precision != TORCH_PRECISION:
                     continue  # listed once among the model skips
                 try:
-                    detector = Detector.load(bundle, backend=backend, threads=settings.threads,
+                    detector = Detector.load(settings.detector, bundle=bundle, backend=backend,
                                              precision="auto" if backend == "torch" else precision)
                 except ArtifactSDKError as exc:  # cannot run here (e.g. fp16 on a CPU): the runtime says why
                     skipped.append(Skipped(DETECTOR, backend, precision, 1, str(exc)))
@@ -221,7 +222,7 @@ def run_bench(settings: BenchSettings, command: str, progress: Progress | None =
 
     progress = progress or Progress(enabled=False)
     started, load_at_start = time.perf_counter(), load_average()
-    peaks = machine_peak(settings.threads) if settings.peak else {}
+    peaks = machine_peak(settings.detector.threads) if settings.peak else {}
     if peaks:
         progress.note("machine peak: " + ", ".join(f"{p} {v.gmacs_per_s:.0f} GMAC/s" for p, v in peaks.items()))
     if settings.onnx is not None or settings.torchscript is not None:
@@ -235,12 +236,12 @@ def run_bench(settings: BenchSettings, command: str, progress: Progress | None =
         from artifactsdk.benchmarks.peers import PEER_WARMUP, peers_in_tempdir
 
         size = settings.size or 512
-        peers = peers_in_tempdir(settings.bundle, size, settings.threads,
+        peers = peers_in_tempdir(settings.detector.bundle, size, settings.detector.threads,
                                  RunPolicy(warmup=PEER_WARMUP, runs=settings.peer_runs, duration_s=None), peaks,
                                  progress).to_dict()
     return BenchReport(
         command=command, settings=settings.to_dict(),
-        environment=bench_environment(settings.threads, providers_used(results), load_at_start),
+        environment=bench_environment(settings.detector.threads, providers_used(results), load_at_start),
         machine_peak={p: v.to_dict() for p, v in peaks.items()}, backends=_backend_availability(),
         results=results, skipped=skipped, detector=detector, peers=peers, gates=_gates(settings, results),
         wall_s=time.perf_counter() - started)

@@ -9,6 +9,7 @@ from artifactsdk.bundle import Bundle
 from artifactsdk.errors import BundleError
 from artifactsdk.export.accuracy_gate import score
 from artifactsdk.preprocess import InputSpec
+from artifactsdk.thresholds import Thresholds, stored_thresholds
 
 
 def scoring_config(model: dict) -> dict:
@@ -17,9 +18,9 @@ def scoring_config(model: dict) -> dict:
     if "config" in model.get("source", {}):
         return model["source"]["config"]
     labels = model.get("labels", [])
-    return {"thresholds": {**model.get("thresholds", {}),
-                           "classes": {label["key"]: label.get("threshold", 0.5) for label in labels}},
-            "trained_classes": [label["key"] for label in labels], "labels": labels}
+    keys = [label["key"] for label in labels]
+    return {"thresholds": Thresholds.of(stored_thresholds(model)).to_dict(keys),
+            "trained_classes": keys, "labels": labels}
 
 
 def onnx_precisions(model: dict) -> list[str]:

@@ -17,6 +17,7 @@ from artifactsdk.export.onnx_export import TASK_OUTPUTS, spatially_dynamic
 from artifactsdk.manifest import MANIFEST_NAME, external_data_locations, file_entry, write_manifest
 from artifactsdk.preprocess import InputSpec
 from artifactsdk.signing import SIGNATURE_NAME
+from artifactsdk.thresholds import CLASSES, Thresholds
 
 BUNDLE_NAME = "artifactsdk-default"
 MULTIPLE_OF = 32  # the segmenter's stride: any multiple of it is a valid input size
@@ -40,21 +41,16 @@ def output_entries(task: str, onnx_path: str | Path) -> list[dict]:
 
 
 def label_entries(config: dict) -> list[dict]:
-    """The config's labels; a classifier's carry their prompts and per-class thresholds."""
-    per_class = config.get("thresholds", {}).get("classes", {})
-    labels = []
-    for label in config.get("labels", []):
-        entry = {key: label[key] for key in ("index", "key", "name", "prompts") if key in label}
-        if label["key"] in per_class:
-            entry["threshold"] = float(per_class[label["key"]])
-        labels.append(entry)
-    return labels
+    """The config's labels; a classifier's carry their prompts."""
+    return [{key: label[key] for key in ("index", "key", "name", "prompts") if key in label}
+            for label in config.get("labels", [])]
 
 
-def model_thresholds(config: dict) -> dict[str, float]:
-    """The model-level (numeric) thresholds; per-class ones live on the labels."""
-    return {key: float(value) for key, value in config.get("thresholds", {}).items()
-            if isinstance(value, (int, float))}
+def model_thresholds(config: dict) -> dict:
+    """The checkpoint's thresholds, in the shape they are stored in (checked)."""
+    stored = config.get("thresholds", {})
+    Thresholds.of(stored)
+    return {key: (dict(value) if key == CLASSES else float(value)) for key, value in stored.items()}
 
 
 def onnx_file_entry(bundle_dir: Path, name: str, precision: str, opset: int, quantization: dict | None) -> dict:

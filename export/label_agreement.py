@@ -11,26 +11,26 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from artifactsdk.postprocess import segmenter_image_score
+from artifactsdk.thresholds import Thresholds, labels_over
+
 
 def label_sets(predict: Callable, config: dict, images: Sequence[np.ndarray]) -> list[frozenset]:
     """Each image's labels under `predict` (image -> (class probabilities, artifact probability))."""
-    thresholds = config.get("thresholds", {}).get("classes", {})
-    trained = config.get("trained_classes") or [label["key"] for label in config["labels"]]
-    indexed = [(label["index"], label["key"], float(thresholds.get(label["key"], 0.5)))
-               for label in config["labels"] if label["key"] in trained]
+    thresholds = Thresholds.of(config.get("thresholds"))
+    trained = config.get("trained_classes")
     sets = []
     for image in images:
         probabilities, _ = predict(image)
-        sets.append(frozenset(key for index, key, threshold in indexed if probabilities[index] >= threshold))
+        scores = {label["key"]: float(probabilities[label["index"]]) for label in config["labels"]}
+        sets.append(frozenset(labels_over(scores, thresholds, trained)))
     return sets
 
 
 def verdicts(role: str, predict: Callable, config: dict, images: Sequence[np.ndarray]) -> list[bool]:
     """Each image's verdict at the model's own tuned threshold, as the runtime scores it: the
     classifier's artifact probability against "artifact", the segmenter's image score against "image"."""
-    from artifactsdk.postprocess import DEFAULT_THRESHOLDS, segmenter_image_score
-
-    thresholds = {**DEFAULT_THRESHOLDS, **config.get("thresholds", {})}
+    thresholds = Thresholds.of(config.get("thresholds"))
     if role == "classifier":
         return [predict(image)[1] >= thresholds["artifact"] for image in images]
     return [segmenter_image_score(predict(image), config.get("image_score")) >= thresholds["image"]

@@ -16,10 +16,13 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.detector_options import detector_options, detector_settings
+from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.feedback.ranking import copy_ranked, rank_images, write_csv
 from artifactsdk.image_files import collect_inputs, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
-from artifactsdk.option_settings import BundleArgument, trusted_keys_option
 from artifactsdk.progress import Progress
+from artifactsdk.reward import ArtifactReward
 from artifactsdk.run_summary import RunSummary, emit
 
 
@@ -45,23 +48,14 @@ def _warnings_off(logger_name: str):
 @click.option("--copy-to", type=click.Path(file_okay=False, path_type=Path),
               help="Copy the kept images here as RANK-NAME (001-name.png ...); refuses a name already there.")
 @click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
-@click.option("--bundle", type=BundleArgument(), default="default", show_default=True,
-              help="'default' or a bundle directory.")
-@trusted_keys_option()
-@click.option("--backend", default="auto", show_default=True, help="As in `artifactsdk detect`.")
-@click.option("--precision", default="auto", show_default=True, help="As in `artifactsdk detect`.")
+@detector_options()
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), help="Inference threads (default: all cores).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object instead of the lines: the run's summary (summary.schema.json) with the "
                    "ranking in details.ranking.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
-def rank(paths, by, csv_path, top, copy_to, recursive, bundle, trusted_keys, backend, precision, batch_size, threads,
-         as_json, quiet):
+def rank(paths, by, csv_path, top, copy_to, recursive, batch_size, as_json, quiet, **detector):
     """Rank images (files or folders) from fewest to most artifacts."""
-    from artifactsdk.errors import ArtifactSDKError
-    from artifactsdk.feedback.ranking import copy_ranked, rank_images, write_csv
-    from artifactsdk.reward import ArtifactReward
 
     items, failures = collect_inputs(paths, recursive)
     if not items and not failures:
@@ -73,8 +67,7 @@ def rank(paths, by, csv_path, top, copy_to, recursive, bundle, trusted_keys, bac
     for failure in failures:
         click.echo(f"error: {failure['error']}", err=True)
     try:
-        reward = ArtifactReward(bundle, reduce=by, backend=backend, precision=precision, batch_size=batch_size,
-                                threads=threads, trusted_keys=trusted_keys)
+        reward = ArtifactReward(detector_settings(detector), reduce=by, batch_size=batch_size)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     started = time.perf_counter()

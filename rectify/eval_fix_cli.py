@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.detector import Detector
+from artifactsdk.detector_options import detector_options, detector_settings
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.option_settings import trusted_keys_option
 
 TARGET_AREA_REDUCTION = 0.70
 TARGET_PSNR_GAIN = 3.0
@@ -28,14 +29,12 @@ TARGET_PSNR_GAIN = 3.0
               help="Inpainter run through the same pipeline for comparison ('none' to skip).")
 @click.option("--regions", type=click.Choice(["detected", "truth"]), default="detected", show_default=True,
               help="Repair the detector's regions, or the dataset's true masks (measures the inpainters alone).")
-@click.option("--bundle", default="default", show_default=True)
-@trusted_keys_option()
-@click.option("--backend", default="auto", show_default=True)
+@detector_options(threads={"flags": ("--detector-threads",)})
 @click.option("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when available).")
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
               help="CPU threads for torch (small tensors: more threads only help on an idle CPU).")
 @click.option("--quiet", is_flag=True, help="No progress and no table.")
-def eval_fix(data, count, json_path, inpainters, baseline, regions, bundle, trusted_keys, backend, device, threads, quiet):
+def eval_fix(data, count, json_path, inpainters, baseline, regions, device, threads, quiet, **detector):
     """Detected area and PSNR / SSIM inside the true regions, before vs after repair."""
     from artifactsdk.rectify.dependencies import prepare_torch
     from artifactsdk.rectify.evaluation import evaluate
@@ -50,11 +49,8 @@ def eval_fix(data, count, json_path, inpainters, baseline, regions, bundle, trus
 
     try:
         device = prepare_torch(device, threads)
-        detector = None
-        if regions == "detected":
-            from artifactsdk.detector import Detector
-            detector = Detector.load(bundle=bundle, backend=backend, trusted_keys=trusted_keys)
-        report = evaluate(data, names, count, detector, regions, device, on_image=progress)
+        loaded = Detector.load(detector_settings(detector)) if regions == "detected" else None
+        report = evaluate(data, names, count, loaded, regions, device, on_image=progress)
     except ArtifactSDKError as error:
         raise click.ClickException(str(error)) from error
     if show:

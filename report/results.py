@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from artifactsdk.errors import InvalidInputError, MissingDependencyError
-from artifactsdk.postprocess import DEFAULT_THRESHOLDS
+from artifactsdk.thresholds import DEFAULT_THRESHOLDS
 from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME
 
 REGION_SHARES = ("area_fraction", "mean_score")  # numbers in [0, 1] of a region the page shows

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 
 import numpy as np
 
 from artifactsdk.detection import DetectionFailure
 from artifactsdk.detector import Detector
+from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.reward.images import split_batch
 from artifactsdk.taxonomy import BY_KEY
@@ -32,11 +34,11 @@ class ArtifactReward:
     Thread-safe: it holds a Detector (which is) and nothing that changes after construction.
     """
 
-    def __init__(self, bundle="default", *, reduce: str = "score", class_weights: dict[str, float] | None = None,
-                 backend: str = "auto", precision: str = "auto", batch_size: int = 8, threads: int | None = None,
-                 detector: Detector | None = None, trusted_keys=None):
-        """`detector`: an already loaded Detector to share (then bundle, backend, precision,
-        threads and trusted_keys are not used). `trusted_keys`: as in Detector.load."""
+    def __init__(self, detector: Detector | DetectorSettings | str | os.PathLike = "default", *, reduce: str = "score",
+                 class_weights: dict[str, float] | None = None, batch_size: int = 8, **options):
+        """`detector`: a loaded Detector to share (left open by `close`), or what Detector.load
+        takes: DetectorSettings, or a bundle with DetectorSettings' other fields as keywords
+        (`options`: ArtifactReward("default", threads=1))."""
         if reduce not in REDUCTIONS:
             raise InvalidInputError(f"unknown reduce {reduce!r}; expected one of {', '.join(REDUCTIONS)}")
         if class_weights is not None and reduce != "weighted":
@@ -46,9 +48,10 @@ class ArtifactReward:
         self.reduce = reduce
         self.batch_size = batch_size
         self.class_weights = _checked_weights(class_weights)
-        self.detector = detector if detector is not None else Detector.load(
-            bundle, backend=backend, precision=precision, threads=threads, trusted_keys=trusted_keys)
-        self._owns_detector = detector is None
+        if isinstance(detector, Detector) and options:
+            raise InvalidInputError(f"a loaded Detector is shared as it is; {', '.join(options)} cannot change it")
+        self._owns_detector = not isinstance(detector, Detector)
+        self.detector = Detector.load(detector, **options) if self._owns_detector else detector
         if reduce == "weighted" and "classifier" not in self.detector.describe()["models"]:
             raise InvalidInputError("reduce='weighted' weighs the classifier's class scores, but this bundle "
                                     "has no classifier; use reduce='score' or 'area'.")

@@ -19,8 +19,10 @@ import logging
 import socket
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from artifactsdk.detector import Detector
+from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.scan.pipeline import Item, Scanner
 from artifactsdk.scan.results import count_rows, drop_replaced_rows, part_stem, provenance, schema_with, utc_stamp
@@ -34,25 +36,23 @@ DEFAULT_PORTS = {"ray://": 10001, "": 6379}  # Ray Client, the GCS
 
 @dataclass(frozen=True)
 class RayOptions:
-    """The command's --address, --concurrency, --ray-batch-size, --cpus-per-actor,
-    --gpus-per-actor and --threads (their defaults are the command's)."""
+    """How the job runs on Ray (the command's --address, --concurrency, --ray-batch-size,
+    --cpus-per-actor and --gpus-per-actor); each actor's Detector is the scan's DetectorSettings,
+    with the actor's whole CPUs as its threads unless those are given."""
 
-    address: str | None  # None: a local Ray on this machine
-    concurrency: int  # actors, each with one Detector
-    batch_size: int  # images per map_batches call (the actor batches them again for the models)
-    cpus_per_actor: float
-    gpus_per_actor: float
-    threads: int | None  # each actor's inference threads (None: its whole CPUs)
+    address: str | None = None  # None: a local Ray on this machine
+    concurrency: int = 1  # actors, each with one Detector
+    batch_size: int = 128  # images per map_batches call (the actor batches them again for the models)
+    cpus_per_actor: float = 1.0
+    gpus_per_actor: float = 0.0
 
 
 class ScanActor:
     """A Ray Data callable class: one Detector per actor, loaded once."""
 
-    def __init__(self, detector_options: dict, filesystems: tuple, workers: int, batch_size: int, skip: frozenset,
-                 streams: int = 1):
-        from artifactsdk.detector import Detector
-
-        self.detector = Detector.load(**detector_options)
+    def __init__(self, detector: DetectorSettings, filesystems: tuple, workers: int, batch_size: int,
+                 skip: frozenset, streams: int = 1):
+        self.detector = Detector.load(detector)
         self.filesystems = filesystems
         self.scanner = Scanner(self.detector, workers, batch_size, skip, streams=streams)
 
@@ -62,19 +62,17 @@ class ScanActor:
         return to_table(list(self.scanner.rows(items)))
 
 
-def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOptions, *,
+def scan_ray(paths: list[str], out: str, detector: DetectorSettings, options: RayOptions, *,
              recursive: bool = False, workers: int = 1, batch_size: int = 1, streams: int = 1,
              skip: frozenset = frozenset(), verbose: bool = False) -> dict:
     """Run the scan of `paths` (files, folders or URIs) into `out`; returns the rows this run
     wrote (processed, flagged, failed), the images skipped, and the seconds spent listing the
     files, joining / starting Ray and running the job."""
     check_address(options.address)
-    from artifactsdk.detector import Detector
-
     # the bundle (and its signature) checked here, before any cluster work; its description
     # goes into every part file
-    with Detector.load(**detector_options, threads=1) as detector:
-        schema = schema_with(provenance(detector.describe()))
+    with Detector.load(detector, threads=1) as checked:
+        schema = schema_with(provenance(checked.describe()))
     import ray
     from ray.data import ActorPoolStrategy
 
@@ -84,7 +82,7 @@ def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOpt
     _start_ray(options.address, verbose)
     init_seconds = time.perf_counter() - listed
     _check_room(options, ray.cluster_resources().get("CPU", 0.0))
-    threads = options.threads or max(1, int(options.cpus_per_actor))
+    actor_detector = replace(detector, threads=detector.threads or max(1, int(options.cpus_per_actor)))
     with warnings.catch_warnings():  # Ray 2.60 calls max_restarts a deprecated "ray_remote_args"; it has no other way
         warnings.simplefilter("ignore", DeprecationWarning)
         # max_restarts=0: an actor that dies fails the job (--resume continues it) instead of being
@@ -93,7 +91,7 @@ def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOpt
             ScanActor, batch_size=options.batch_size, batch_format="numpy",
             compute=ActorPoolStrategy(size=options.concurrency),
             num_cpus=options.cpus_per_actor, num_gpus=options.gpus_per_actor or None, max_restarts=0,
-            fn_constructor_kwargs={"detector_options": {**detector_options, "threads": threads},
+            fn_constructor_kwargs={"detector": actor_detector,
                                    "filesystems": sources.filesystems, "workers": workers, "batch_size": batch_size,
                                    "skip": skip, "streams": streams})
     started_job = time.perf_counter()

@@ -24,6 +24,8 @@ from artifactsdk.errors import (  # noqa: E402
 
 _LAZY = {
     "Detector": "artifactsdk.detector",
+    "DetectorSettings": "artifactsdk.detector_settings",
+    "Thresholds": "artifactsdk.thresholds",
     "Detection": "artifactsdk.detection",
     "DetectionFailure": "artifactsdk.detection",
     "Region": "artifactsdk.detection",

@@ -12,6 +12,7 @@ from pathlib import Path
 from artifactsdk.errors import BundleError, InvalidInputError
 from artifactsdk.manifest import MANIFEST_NAME, parse_manifest, read_manifest_bytes, verify_file
 from artifactsdk.runtimes.base import ModelFile
+from artifactsdk.thresholds import Thresholds, stored_thresholds
 
 PRECISIONS = ("auto", "fp32", "int8", "fp16")
 # What precision="auto" loads, in order of preference: int8 is the CPU's fast path; a GPU
@@ -124,8 +125,6 @@ class Bundle:
         variant, entry = sorted(variants, key=lambda item: item[0] != precision)[0]
         return ModelFile(path=verify_file(self.root, entry), variant=variant, entry=entry, model=model)
 
-    def thresholds(self) -> dict[str, float]:
-        merged: dict[str, float] = {}
-        for role in self.roles:
-            merged.update(self.model(role).get("thresholds", {}))
-        return merged
+    def thresholds(self, overrides: dict | None = None) -> Thresholds:
+        """Its models' stored thresholds over the defaults, with a caller's `overrides` (checked)."""
+        return Thresholds.of(*(stored_thresholds(self.model(role)) for role in self.roles), overrides=overrides)

@@ -14,42 +14,49 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
 
-from artifactsdk.bundle import PRECISIONS
 from artifactsdk.contact_sheet import DEFAULT_CELL, DEFAULT_COLUMNS, MIN_CELL, SheetBuilder
 from artifactsdk.detection import DetectionFailure
-from artifactsdk.detector import MODES
-from artifactsdk.errors import ArtifactSDKError, InvalidInputError
+from artifactsdk.detector import Detector
+from artifactsdk.detector_options import detector_options
+from artifactsdk.detector_settings import DetectorSettings
+from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.image_files import collect_inputs, one_line, safe_text, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
-from artifactsdk.limits import max_threads, unit_interval
-from artifactsdk.option_settings import BundleArgument, trusted_keys_option
+from artifactsdk.option_settings import build_settings, settings_option
 from artifactsdk.progress import Progress
 from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME, ResultFolder
 from artifactsdk.run_summary import RunSummary
 from artifactsdk.run_summary import emit as emit_summary
-from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 
 
+@dataclass(frozen=True)
+class DetectSettings:
+    """What `artifactsdk detect` writes and prints, and the Detector it runs."""
 
-class UnitFloat(click.ParamType):
-    """A finite number in [0, 1] (click's FloatRange lets NaN through)."""
+    recursive: bool = False
+    out: Path | None = None
+    resume: bool = False
+    overwrite: bool = False
+    as_json: bool = False
+    jsonl: bool = False
+    overlay: bool = False
+    mask: bool = False
+    sheet: Path | None = None
+    sheet_columns: int = DEFAULT_COLUMNS
+    sheet_cell: int = DEFAULT_CELL
+    quiet: bool = False
+    strict: bool = False
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
 
-    name = "number in [0, 1]"
 
-    def convert(self, value, param, ctx):
-        try:
-            number = float(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a number; give a finite number in [0, 1].", param, ctx)
-        try:
-            return unit_interval(param.opts[0] if param else "value", number)
-        except InvalidInputError as exc:
-            self.fail(str(exc), param, ctx)
+def setting(name: str, *param_decls: str, **attrs):
+    return settings_option(DetectSettings, name, *param_decls, **attrs)
+
 
 
 def image_suffixes(overlay: bool, mask: bool) -> tuple[str, ...]:
@@ -107,83 +114,62 @@ def open_results(results: ResultFolder, items: list[tuple[Path, Path]], suffixes
 
 @click.command("detect")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--recursive", "-r", is_flag=True, help="Search folders recursively.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Write <name>.json per image (and overlays / masks) and summary.json here. Existing "
-                   "results are kept (that image fails) unless --overwrite or --resume.")
-@click.option("--resume", is_flag=True, help="With --out: skip images a previous run finished.")
-@click.option("--overwrite", is_flag=True, help="With --out: replace existing results.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object at the end: the run's summary (processed, flagged, failed, skipped, "
-                   "seconds, images_per_s, output; summary.schema.json) with every image's record in \"records\".")
-@click.option("--jsonl", is_flag=True, help="Print one JSON record per line as images finish.")
-@click.option("--overlay", is_flag=True, help="Write <name>.overlay.png (magenta artifacts) into --out.")
-@click.option("--mask", is_flag=True, help="Write <name>.mask.png (white = artifact) into --out.")
-@click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a contact sheet (every processed image's overlay with its verdict, score and "
-                   "area) to this PNG.")
-@click.option("--sheet-columns", type=click.IntRange(min=1), default=DEFAULT_COLUMNS, show_default=True,
-              help="Tiles per row of the --sheet.")
-@click.option("--sheet-cell", type=click.IntRange(min=MIN_CELL), default=DEFAULT_CELL, show_default=True,
-              help="Longest side in pixels of each image in the --sheet.")
-@click.option("--bundle", default="default", show_default=True, type=BundleArgument(),
-              help="'default' or a bundle directory.")
-@trusted_keys_option()
-@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True)
-@click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True)
-@click.option("--mode", type=click.Choice(MODES), default="full", show_default=True,
-              help="cascade: run the segmenter only on images the classifier flags.")
-@click.option("--threshold", type=UnitFloat(),
-              help="artifact_score at which an image is flagged; 0.5 (default) = the models' tuned "
-                   "thresholds, lower finds more.")
-@click.option("--threads", type=click.IntRange(1, max_threads()),
-              help=f"Inference threads, at most {max_threads()} here (default: all cores).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
-@click.option("--strict", is_flag=True, help="Exit non-zero when any image fails.")
-def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, mask, sheet, sheet_columns, sheet_cell,
-           bundle, trusted_keys, backend, precision, mode, threshold, threads, quiet, strict) -> None:
+@setting("recursive", "--recursive", "-r", is_flag=True, help="Search folders recursively.")
+@setting("out", "--out", type=click.Path(file_okay=False, path_type=Path),
+         help="Write <name>.json per image (and overlays / masks) and summary.json here. Existing "
+              "results are kept (that image fails) unless --overwrite or --resume.")
+@setting("resume", "--resume", is_flag=True, help="With --out: skip images a previous run finished.")
+@setting("overwrite", "--overwrite", is_flag=True, help="With --out: replace existing results.")
+@setting("as_json", "--json", is_flag=True,
+         help="Print one JSON object at the end: the run's summary (processed, flagged, failed, skipped, "
+              "seconds, images_per_s, output; summary.schema.json) with every image's record in \"records\".")
+@setting("jsonl", "--jsonl", is_flag=True, help="Print one JSON record per line as images finish.")
+@setting("overlay", "--overlay", is_flag=True, help="Write <name>.overlay.png (magenta artifacts) into --out.")
+@setting("mask", "--mask", is_flag=True, help="Write <name>.mask.png (white = artifact) into --out.")
+@setting("sheet", "--sheet", type=click.Path(dir_okay=False, path_type=Path),
+         help="Write a contact sheet (every processed image's overlay with its verdict, score and "
+              "area) to this PNG.")
+@setting("sheet_columns", "--sheet-columns", type=click.IntRange(min=1), help="Tiles per row of the --sheet.")
+@setting("sheet_cell", "--sheet-cell", type=click.IntRange(min=MIN_CELL),
+         help="Longest side in pixels of each image in the --sheet.")
+@detector_options(DetectSettings)
+@setting("quiet", "--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@setting("strict", "--strict", is_flag=True, help="Exit non-zero when any image fails.")
+def detect(paths, **settings) -> None:
     """Find, name and outline artifacts in images (files or folders)."""
-    from artifactsdk.detector import Detector
-
-    if as_json and jsonl:
-        raise click.UsageError("--json and --jsonl are alternatives; choose one.")
-    if (overlay or mask or resume or overwrite) and out is None:
-        raise click.UsageError("--overlay, --mask, --resume and --overwrite are about files: give a folder "
-                               "with --out DIR.")
-    if resume and overwrite:
-        raise click.UsageError("--resume keeps finished results and --overwrite replaces them; choose one.")
-    results = ResultFolder(out, "resume" if resume else "overwrite" if overwrite else "new") if out else None
-    items, failures = collect_inputs(paths, recursive, results.excluder(paths) if results else None)
+    run = build_settings(DetectSettings, settings)
+    check_flags(run)
+    out = run.out
+    results = ResultFolder(out, "resume" if run.resume else "overwrite" if run.overwrite else "new") if out else None
+    items, failures = collect_inputs(paths, run.recursive, results.excluder(paths) if results else None)
     if not items and not failures:
         raise click.UsageError(f"no images found in {', '.join(map(str, paths))} "
                                f"(looked for {', '.join(sorted(IMAGE_SUFFIXES))}; folders need --recursive "
                                "to be searched below their top level).")
-    if sheet is not None:
-        check_sheet_path(sheet, items)
-    suffixes = image_suffixes(overlay, mask)
+    if run.sheet is not None:
+        check_sheet_path(run.sheet, items)
+    suffixes = image_suffixes(run.overlay, run.mask)
     if results:
         stems = open_results(results, items, suffixes)
-    overrides = {"decision": threshold} if threshold is not None else None
     load_start = time.perf_counter()
     try:
-        detector = Detector.load(bundle, backend=backend, precision=precision, threads=threads, mode=mode,
-                                 thresholds=overrides, trusted_keys=trusted_keys)
+        detector = Detector.load(run.detector)
     except ArtifactSDKError as exc:
         if results:
             results.close()
         raise click.ClickException(str(exc)) from exc
     load_seconds = time.perf_counter() - load_start
     # Keeps one small tile per image, not the detections.
-    sheet_builder = SheetBuilder(columns=sheet_columns, cell=sheet_cell) if sheet is not None else None
+    sheet_builder = SheetBuilder(columns=run.sheet_columns, cell=run.sheet_cell) if run.sheet is not None else None
     records: list[dict] = []
-    bar = Progress("detect", len(items), quiet)
+    bar = Progress("detect", len(items), run.quiet)
 
     def emit(record: dict) -> None:
         if "error" in record:
             bar.note(one_line(f"error: {record['error']}"), always=True)
-        if jsonl:
+        if run.jsonl:
             click.echo(json.dumps(record))
-        elif as_json:
+        elif run.as_json:
             records.append(record)
         elif "error" not in record:
             click.echo(human_line(record))
@@ -218,9 +204,9 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
                          str(out) if out else None, {"load_seconds": round(load_seconds, 3), "models": models})
     if sheet_builder is not None:
         if len(sheet_builder):
-            sheet_builder.save(sheet)
-            if not quiet:
-                click.echo(f"contact sheet: {sheet} ({len(sheet_builder)} images)", err=True)
+            sheet_builder.save(run.sheet)
+            if not run.quiet:
+                click.echo(f"contact sheet: {run.sheet} ({len(sheet_builder)} images)", err=True)
         else:
             click.echo("no contact sheet written: no image was processed", err=True)
     if results:
@@ -232,6 +218,17 @@ def detect(paths, recursive, out, resume, overwrite, as_json, jsonl, overlay, ma
             summary = replace(summary, failed=len(failures))
         finally:
             results.close()
-    emit_summary(summary, as_json, quiet, {"records": records} if as_json else None)
-    if (processed == 0 and skipped == 0) or (strict and failures):
+    emit_summary(summary, run.as_json, run.quiet, {"records": records} if run.as_json else None)
+    if (processed == 0 and skipped == 0) or (run.strict and failures):
         sys.exit(1)
+
+
+def check_flags(run: DetectSettings) -> None:
+    """Refuse flags that contradict each other (a usage error, before anything is read)."""
+    if run.as_json and run.jsonl:
+        raise click.UsageError("--json and --jsonl are alternatives; choose one.")
+    if (run.overlay or run.mask or run.resume or run.overwrite) and run.out is None:
+        raise click.UsageError("--overlay, --mask, --resume and --overwrite are about files: give a folder "
+                               "with --out DIR.")
+    if run.resume and run.overwrite:
+        raise click.UsageError("--resume keeps finished results and --overwrite replaces them; choose one.")

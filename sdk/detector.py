@@ -16,19 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from artifactsdk import limits
+from artifactsdk import environment, limits
 from artifactsdk.bundle import Bundle
 from artifactsdk.detection import Detection, DetectionFailure
+from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import BundleError, DetectorClosedError, InvalidInputError
-from artifactsdk.image_io import DEFAULT_MAX_SIDE, MIN_SIDE, DecodedImage, load_image
-from artifactsdk.postprocess import DEFAULT_THRESHOLDS, build_detection, calibrated, check_thresholds, \
-    classifier_evidence, classifier_probabilities, segmenter_probability
+from artifactsdk.image_io import DecodedImage, load_image
+from artifactsdk.postprocess import build_detection, calibrated, classifier_evidence, classifier_probabilities, \
+    segmenter_probability
 from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
 from artifactsdk.runtimes import registry
 from artifactsdk.runtimes.base import Backend
 
 log = logging.getLogger(__name__)
-MODES = ("full", "cascade")
 
 
 def _ms_since(started: float) -> float:
@@ -51,15 +51,6 @@ def _check_graph(role: str, backend: Backend, model: dict) -> None:
         highest = max((label["index"] for label in model.get("labels", [])), default=-1)
         if output["semantics"] == "class_logits" and isinstance(width, int) and highest >= width:
             raise BundleError(f"the {role}'s label index {highest} is beyond its {width} class outputs.")
-
-
-def _checked_options(mode: str, thresholds: dict | None, max_pixels: int | None, max_side: int) -> tuple:
-    """The caller's options checked (InvalidInputError): (threshold overrides, max_pixels, max_side)."""
-    if mode not in MODES:
-        raise InvalidInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-    return (check_thresholds(thresholds),
-            None if max_pixels is None else limits.positive_int("max_pixels", max_pixels),
-            limits.positive_int("max_side", max_side, MIN_SIDE))
 
 
 def _failure(image, exc: Exception) -> DetectionFailure:
@@ -89,67 +80,58 @@ class PreparedImage:
 class Detector:
     """Use `Detector.load(...)`; the constructor takes already active backends."""
 
-    def __init__(self, bundle: Bundle, backends: dict[str, Backend], mode: str = "full",
-                 thresholds: dict | None = None, max_pixels: int | None = None,
-                 max_side: int = DEFAULT_MAX_SIDE, reduced_decode: bool = False):
-        overrides, max_pixels, max_side = _checked_options(mode, thresholds, max_pixels, max_side)
-        if mode == "cascade" and "classifier" not in backends:
+    def __init__(self, bundle: Bundle, backends: dict[str, Backend], settings: DetectorSettings = DetectorSettings()):
+        """`settings`: its mode, thresholds and decoding limits (the others were used to load `backends`)."""
+        if settings.mode == "cascade" and "classifier" not in backends:
             raise InvalidInputError("mode 'cascade' runs the classifier first, but the bundle has none; "
                                     "use mode='full'.")
         self.bundle = bundle
         self.backends = backends
-        self.mode = mode
-        self.thresholds = {**DEFAULT_THRESHOLDS, **bundle.thresholds(), **overrides}
-        self.max_pixels = max_pixels
-        self.max_side = max_side
+        self.settings = settings
+        self.mode = settings.mode
+        self.thresholds = bundle.thresholds(settings.thresholds)
         self._closed = False
         self._specs = {role: InputSpec.from_manifest(bundle.model(role)["input"]) for role in backends}
         # decode large files only as large as the models' inputs need (boxes stay in full-size pixels)
-        self._reduce_to = max(max(spec.height, spec.width) for spec in self._specs.values()) if reduced_decode else None
+        self._reduce_to = (max(max(spec.height, spec.width) for spec in self._specs.values())
+                           if settings.reduced_decode else None)
         self._labels = bundle.model("classifier").get("labels", []) if "classifier" in backends else []
         # What the models' trainer recorded: which classes were trained, how the segmenter scores an image.
         self._trained = tuple(bundle.source_config("classifier").get("trained_classes") or ())
         self._image_score = bundle.source_config("segmenter").get("image_score")
 
     @classmethod
-    def load(cls, bundle: str | Path | Bundle = "default", backend: str = "auto", precision: str = "auto",
-             threads: int | None = None, mode: str = "full", *, thresholds: dict | None = None,
-             max_pixels: int | None = None, max_side: int = DEFAULT_MAX_SIDE,
-             cache_dir: str | Path | None = None, trusted_keys=None, reduced_decode: bool = False) -> "Detector":
-        """Open a bundle ("default" = the one shipped with the package, or a directory),
-        pick a backend per model ("auto" = the best that runs here, see
-        artifactsdk.runtimes.registry), verify the files' hashes and load them.
+    def load(cls, settings: DetectorSettings | str | os.PathLike | Bundle = "default", /,
+             **options) -> "Detector":
+        """Open a bundle, pick a backend per model, verify the files' hashes and load them.
 
-        `precision`: "auto" (int8 on CPU when the bundle has it, fp16 on GPU, else fp32),
-        "fp32", "int8" or "fp16" (GPU only). `thresholds` overrides the bundle's (keys of
-        artifactsdk.postprocess.DEFAULT_THRESHOLDS, finite, in [0, 1]). `max_pixels` / `max_side`
-        bound decoding. `trusted_keys`: Ed25519 public keys (PEM paths or bytes); when given,
-        a bundle whose manifest none of them signed is refused (artifactsdk.signing).
-        `reduced_decode`: decode images at least twice the models' input size smaller (JPEG
-        draft, PIL reduce), which is faster; scores may move slightly, boxes stay in the
-        full image's pixels, overlays are drawn on the smaller pixels enlarged.
-        Every argument is checked here, before anything is loaded.
+        `settings`: a DetectorSettings (artifactsdk.detector_settings says what each field
+        does), or its `bundle` ("default" = the one shipped with the package, a directory, or
+        an opened Bundle) with any other fields as keywords: Detector.load("b", precision="fp32").
+        Every value is checked before anything is loaded.
         """
-        _checked_options(mode, thresholds, max_pixels, max_side)
-        threads = limits.threads(threads)
-        if isinstance(bundle, Bundle):
-            opened = Bundle.open(bundle.root, trusted_keys) if trusted_keys is not None else bundle
+        if isinstance(settings, DetectorSettings):
+            settings = dataclasses.replace(settings, **options) if options else settings
         else:
-            opened = Bundle.open(bundle, trusted_keys)
+            settings = DetectorSettings(**{"bundle": settings, **options})
+        bundle, keys = settings.bundle, settings.trusted_keys
+        if isinstance(bundle, Bundle):
+            opened = Bundle.open(bundle.root, keys) if keys is not None else bundle
+        else:
+            opened = Bundle.open(bundle, keys)
         backends: dict[str, Backend] = {}
+        options = {"cache_dir": settings.cache_dir} if settings.cache_dir is not None else {}
         try:
             for role in opened.roles:
                 formats = opened.formats(role)
-                entry = registry.select(backend, formats, what=f"the {role}")
+                entry = registry.select(settings.backend, formats, what=f"the {role}")
                 fmt = next(f for f in entry.formats if f in formats)
-                model_file = opened.model_file(role, fmt, precision, entry.device)
-                options = {"cache_dir": cache_dir} if cache_dir is not None else {}
-                backends[role] = entry.load_class()(model_file, threads=threads, **options).activate()
+                model_file = opened.model_file(role, fmt, settings.precision, entry.device)
+                backends[role] = entry.load_class()(model_file, threads=settings.threads, **options).activate()
                 _check_graph(role, backends[role], opened.model(role))
                 log.info("the %s runs on %s (%s)", role, entry.name, model_file.variant)
                 _warn_of_int8_saturation(role, entry, model_file)
-            return cls(opened, backends, mode=mode, thresholds=thresholds, max_pixels=max_pixels,
-                       max_side=max_side, reduced_decode=reduced_decode)
+            return cls(opened, backends, settings)
         except BaseException:
             for loaded in backends.values():
                 loaded.close()
@@ -159,7 +141,7 @@ class Detector:
     def decode(self, image, name: str | None = None) -> DecodedImage:
         """The image as the detector will see it (bounded RGB); raises on bad input.
         `name` names encoded bytes (e.g. the path they were read from)."""
-        return load_image(image, max_pixels=self.max_pixels, max_side=self.max_side, name=name,
+        return load_image(image, max_pixels=self.settings.max_pixels, max_side=self.settings.max_side, name=name,
                           reduce_to=self._reduce_to)
 
     def prepare(self, image, name: str | None = None) -> PreparedImage:
@@ -286,11 +268,10 @@ class Detector:
         """What runs: the bundle (folder, name, version), mode, the thresholds in force (each
         class's own under "classes"), and per model its backend, file and the file's sha256
         (what results record as their provenance)."""
-        classes = {label["key"]: label.get("threshold", self.thresholds["class"]) for label in self._labels
-                   if not self._trained or label["key"] in self._trained}
+        classes = [label["key"] for label in self._labels if not self._trained or label["key"] in self._trained]
         return {"bundle": str(self.bundle.root), "bundle_name": self.bundle.manifest.get("name"),
                 "bundle_version": self.bundle.manifest.get("version"), "mode": self.mode,
-                "thresholds": {**self.thresholds, "classes": classes},
+                "thresholds": self.thresholds.to_dict(classes),
                 "models": {role: {**backend.describe(), "sha256": backend.model.entry.get("sha256")}
                            for role, backend in self.backends.items()}}
 
@@ -312,12 +293,10 @@ class Detector:
 
 def _warn_of_int8_saturation(role: str, entry, model_file) -> None:
     """Log the int8 kernel path of this CPU, and warn when the file's integer products are not exact on it."""
-    from artifactsdk.environment import cpu_info, int8_saturation_risk
-
     if entry.device != "cpu" or model_file.entry.get("precision") != "int8":
         return
-    path = cpu_info()["int8_kernel_path"]
+    path = environment.cpu_info()["int8_kernel_path"]
     log.info("int8 kernel path of this CPU: %s", path)
-    risk = int8_saturation_risk(model_file.entry.get("quantization", {}), path)
+    risk = environment.int8_saturation_risk(model_file.entry.get("quantization", {}), path)
     if risk:
         log.warning("the %s's int8 file %s: %s", role, model_file.path.name, risk)

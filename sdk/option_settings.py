@@ -98,14 +98,17 @@ def _checked_keys(ctx, param, value) -> tuple[str, ...] | None:
     return tuple(os.path.abspath(key) for key in value)
 
 
+# --key PUBLIC_KEY (repeatable, or $ARTIFACTSDK_TRUSTED_KEYS): refuse a bundle none of these keys signed
+TRUSTED_KEYS_ATTRS = {
+    "multiple": True, "type": click.Path(dir_okay=False), "envvar": TRUSTED_KEYS_VARIABLE, "show_envvar": True,
+    "callback": _checked_keys,
+    "help": "Trusted Ed25519 public key (PEM; repeatable): refuse a bundle none of them signed (manifest.json.sig). "
+            f"${TRUSTED_KEYS_VARIABLE} lists key files separated by '{os.pathsep}'."}
+
+
 def trusted_keys_option():
-    """--key PUBLIC_KEY (repeatable, or $ARTIFACTSDK_TRUSTED_KEYS): refuse a bundle none of
-    these keys signed; fills the parameter `trusted_keys` (Detector.load's argument)."""
-    return click.option("--key", "trusted_keys", multiple=True, type=click.Path(dir_okay=False),
-                        envvar=TRUSTED_KEYS_VARIABLE, show_envvar=True, callback=_checked_keys,
-                        help="Trusted Ed25519 public key (PEM; repeatable): refuse a bundle none of them signed "
-                             f"(manifest.json.sig). ${TRUSTED_KEYS_VARIABLE} lists key files separated by "
-                             f"'{os.pathsep}'.")
+    """--key for a command that opens a bundle without a Detector; fills the parameter `trusted_keys`."""
+    return click.option("--key", "trusted_keys", **TRUSTED_KEYS_ATTRS)
 
 
 def field_default(cls, path: str):
@@ -120,9 +123,11 @@ def field_default(cls, path: str):
 
 
 def settings_option(cls, path: str, *param_decls: str, **attrs):
-    """A click option whose value becomes field `path` of dataclass `cls`; its default is the field's."""
-    default = field_default(cls, path)
-    attrs.setdefault("default", default)
+    """A click option whose value becomes field `path` of dataclass `cls`; its default is the field's
+    unless `attrs` gives one."""
+    default = attrs.setdefault("default", field_default(cls, path))
+    if attrs.get("is_flag"):  # a flag's default is its absence
+        attrs.setdefault("show_default", False)
     attrs.setdefault("show_default", ",".join(map(str, default)) if isinstance(default, tuple) else default is not None)
     if attrs["show_default"] == "":  # an empty list: nothing worth showing
         attrs["show_default"] = False

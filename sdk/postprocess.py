@@ -12,14 +12,8 @@ import numpy as np
 from PIL import Image
 
 from artifactsdk.detection import Detection, Region
-from artifactsdk.errors import InvalidInputError
-from artifactsdk.limits import unit_interval
+from artifactsdk.thresholds import Thresholds, labels_over
 
-# pixel: segmenter pixel probability (masks, regions); image: segmenter image score;
-# artifact: classifier image probability; class: a label without its own threshold;
-# cascade and decision: on the calibrated scale of artifact_score (0.5 = at the threshold).
-DEFAULT_THRESHOLDS = {"pixel": 0.5, "image": 0.5, "artifact": 0.5, "class": 0.5, "cascade": 0.3,
-                      "decision": 0.5}
 MIN_REGION_FRACTION = 0.002  # smaller components are noise, not regions
 # A flagged image's mask shows at most this share of the classifier's evidence cells, the
 # strongest. Every cell over the threshold would cover 30-60 % of a flagged image (the score
@@ -32,18 +26,6 @@ EVIDENCE_CELL_PIXELS = 8  # a mask made of evidence cells alone (no segmenter) d
 # the mean of the top 1 % of pixel probabilities, robust to a few stray pixels; its
 # optional "weight" is its share in artifact_score next to the classifier's (1).
 DEFAULT_IMAGE_SCORE = {"method": "top_fraction_mean", "top_fraction": 0.01}
-
-
-def check_thresholds(overrides: dict | None) -> dict[str, float]:
-    """Threshold overrides by a caller: known keys, finite numbers in [0, 1]."""
-    if overrides is None:
-        return {}
-    if not isinstance(overrides, dict):
-        raise InvalidInputError(f"thresholds must be a dict, got {type(overrides).__name__}.")
-    unknown = sorted(set(map(str, overrides)) - set(DEFAULT_THRESHOLDS))
-    if unknown:
-        raise InvalidInputError(f"unknown thresholds {unknown}; expected keys among {', '.join(DEFAULT_THRESHOLDS)}.")
-    return {key: unit_interval(f"thresholds[{key!r}]", value) for key, value in overrides.items()}
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -114,7 +96,7 @@ def calibrated(probability: float, threshold: float) -> float:
 
 
 def artifact_score(classifier_probability: float | None, segmenter_map: np.ndarray | None,
-                   image_score: dict | None = None, thresholds: dict | None = None) -> float:
+                   image_score: dict | None = None, thresholds: Thresholds = Thresholds()) -> float:
     """Image-level score in [0, 1], 0.5 = at the models' thresholds (combine_scores of the
     classifier's image probability and the segmenter's image score of ``segmenter_map``)."""
     segmenter_score = None if segmenter_map is None else segmenter_image_score(segmenter_map, image_score)
@@ -122,18 +104,17 @@ def artifact_score(classifier_probability: float | None, segmenter_map: np.ndarr
 
 
 def combine_scores(classifier_probability: float | None, segmenter_score: float | None,
-                   image_score: dict | None = None, thresholds: dict | None = None) -> float:
+                   image_score: dict | None = None, thresholds: Thresholds = Thresholds()) -> float:
     """The weighted mean of the classifier's image probability (weight 1) and the
     segmenter's image score (weight ``image_score["weight"]``, default 1, chosen by the
     tuning on rated images), each first calibrated against its own threshold ("artifact"
     and "image"); either alone when only one model ran."""
-    limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     parts, weights = [], []
     if classifier_probability is not None:
-        parts.append(calibrated(classifier_probability, limits["artifact"]))
+        parts.append(calibrated(classifier_probability, thresholds["artifact"]))
         weights.append(1.0)
     if segmenter_score is not None:
-        parts.append(calibrated(segmenter_score, limits["image"]))
+        parts.append(calibrated(segmenter_score, thresholds["image"]))
         alone = classifier_probability is None
         weights.append(1.0 if alone else float((image_score or DEFAULT_IMAGE_SCORE).get("weight", 1.0)))
     return float(np.average(parts, weights=weights)) if parts else 0.0
@@ -262,7 +243,7 @@ def strongest_cells(evidence: np.ndarray, threshold: float) -> np.ndarray:
     return (evidence >= cut) & (evidence >= threshold)
 
 
-def with_evidence(segmenter_map: np.ndarray | None, evidence: np.ndarray, thresholds: dict) -> np.ndarray:
+def with_evidence(segmenter_map: np.ndarray | None, evidence: np.ndarray, thresholds: Thresholds) -> np.ndarray:
     """The mask a flagged image reports: the segmenter's pixel probabilities and the
     classifier's strongest evidence cells (strongest_cells), whichever is higher, the
     evidence first rescaled so that its threshold ("artifact") lands on the pixel threshold.
@@ -290,30 +271,20 @@ def upsample(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 # -- the result ---------------------------------------------------------------------------
 
-def build_detection(decoded, thresholds: dict, labels: list[dict], class_probs: np.ndarray | None,
+def build_detection(decoded, thresholds: Thresholds, labels: list[dict], class_probs: np.ndarray | None,
                     image_prob: float | None, segmenter_map: np.ndarray | None, *,
                     trained_classes=None, image_score: dict | None = None,
                     evidence: np.ndarray | None = None) -> Detection:
     """One image's Detection from its rows of the models' outputs.
 
-    Every label gets a score, but only `trained_classes` (all when None or empty) can
-    become labels: a class the classifier never saw an example of has a score with no
-    meaning. A label, and a region's class, is only ever a class over its threshold.
+    Every label gets a score; the labels are the classes `labels_over` their thresholds
+    (`trained_classes` only, all when None or empty), and a region's class is the best of them.
     `image_score` is the segmenter's image-score method; `evidence` the classifier's
     per-position probability map, added to the mask of a flagged image (with_evidence)."""
-    thresholds = {**DEFAULT_THRESHOLDS, **thresholds}
-    scores: dict[str, float] = {}
-    passed: list[tuple[float, str]] = []
-    names: dict[str, str] = {}
-    if class_probs is not None:
-        for spec in sorted(labels, key=lambda item: item["index"]):
-            scores[spec["key"]] = float(class_probs[spec["index"]])
-            names[spec["key"]] = spec["name"]
-        for spec in labels:
-            eligible = not trained_classes or spec["key"] in trained_classes
-            if eligible and scores[spec["key"]] >= spec.get("threshold", thresholds["class"]):
-                passed.append((scores[spec["key"]], spec["key"]))
-    found = tuple(key for _, key in sorted(passed, key=lambda p: -p[0]))
+    ordered = sorted(labels, key=lambda item: item["index"])
+    scores = {} if class_probs is None else {spec["key"]: float(class_probs[spec["index"]]) for spec in ordered}
+    names = {spec["key"]: spec["name"] for spec in ordered}
+    found = labels_over(scores, thresholds, trained_classes)
     score = artifact_score(image_prob, segmenter_map, image_score, thresholds)
     is_artifact = score >= thresholds["decision"]
     mask = with_evidence(segmenter_map, evidence, thresholds) if evidence is not None and is_artifact \

@@ -1,7 +1,8 @@
 """`artifactsdk serve`: detection and rewards over HTTP (FastAPI on uvicorn; the `serve` extra).
 
+    from artifactsdk import DetectorSettings
     from artifactsdk.serve import create_app, ServerSettings
-    app = create_app(ServerSettings(bundle="default", max_batch=32))   # any ASGI server runs it
+    app = create_app(ServerSettings(DetectorSettings("default"), max_batch=32))   # any ASGI server runs it
 """
 
 from artifactsdk.serve.app import create_app

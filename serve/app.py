@@ -112,9 +112,7 @@ def app_from_environment() -> FastAPI:
 
 def load_detector(settings: ServerSettings) -> Detector:
     try:
-        return Detector.load(settings.bundle, backend=settings.backend, precision=settings.precision,
-                             threads=settings.threads, max_pixels=settings.max_pixels,
-                             trusted_keys=settings.trusted_keys)
+        return Detector.load(settings.detector)
     except ArtifactSDKError as exc:
         log.error("the server cannot start: %s", exc)
         raise

@@ -9,7 +9,8 @@ from __future__ import annotations
 import click
 import uvicorn  # at import time, so a missing `serve` extra is reported by the command table
 
-from artifactsdk.option_settings import BundleArgument, build_settings, settings_option, trusted_keys_option
+from artifactsdk.detector_options import detector_options
+from artifactsdk.option_settings import build_settings, settings_option
 from artifactsdk.reward import REDUCTIONS
 from artifactsdk.serve.deadlines import deadline_protocol
 from artifactsdk.serve.settings import MiB, ServerSettings
@@ -25,11 +26,8 @@ def setting(name: str, *param_decls: str, **attrs):
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@setting("bundle", "--bundle", type=BundleArgument(), help="'default' or a bundle directory.")
-@trusted_keys_option()
-@setting("backend", "--backend", help="As in `artifactsdk detect`.")
-@setting("precision", "--precision", help="As in `artifactsdk detect`.")
-@setting("threads", "--threads", type=click.IntRange(min=1), help="Inference threads per worker (default: all cores).")
+@detector_options(ServerSettings, threads={"help": "Inference threads per worker (default: all cores)."},
+                  max_pixels={"help": "Largest decoded image in pixels (422 above)."})
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Server processes, each with its own Detector.")
 @setting("reduce", "--reduce", type=click.Choice(REDUCTIONS),
@@ -40,8 +38,6 @@ def setting(name: str, *param_decls: str, **attrs):
               help="Largest request body in MiB (413 above).")
 @setting("max_batch", "--max-batch", type=click.IntRange(min=1),
          help="Most images in one /v1/reward request (400 above).")
-@setting("max_pixels", "--max-pixels", type=click.IntRange(min=1),
-         help="Largest decoded image in pixels (422 above).")
 @setting("pixel_budget", "--pixel-budget", type=click.IntRange(min=1),
          help="Decoded pixels the requests of a worker may hold at once (at least --max-pixels); "
               "a request that finds it taken waits --queue-seconds, then gets 503.")

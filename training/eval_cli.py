@@ -5,14 +5,46 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
 
 from artifactsdk.bundle import PRECISIONS, ROLES
+from artifactsdk.detector import Detector
+from artifactsdk.detector_options import detector_options
+from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
+from artifactsdk.option_settings import build_settings, settings_option
 from artifactsdk.training import real_eval
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    """What `artifactsdk eval` scores besides checkpoints on --data: a bundle, real images, and
+    the Detector that scores those. `bundle` and `precision` also choose what --data scores,
+    so they are the command's own and fill the Detector's (the shipped bundle, "auto" without)."""
+
+    clean_photos: Path | None = None
+    mos_csv: Path | None = None
+    images: Path | None = None
+    name_column: str = "name"
+    mos_column: str = "mos_quality"
+    group_column: str | None = None
+    group_from_name: bool = False
+    auroc_groups: tuple[str, ...] = ()
+    by_generator: bool = False
+    worst: int = 10
+    bundle: Path | None = None
+    precision: str | None = None
+    detector: DetectorSettings = field(default_factory=lambda: DetectorSettings(threads=1))
+
+    def detector_settings(self) -> DetectorSettings:
+        return replace(self.detector, bundle=self.bundle or "default", precision=self.precision or "auto")
+
+
+def setting(name: str, *param_decls: str, **attrs):
+    return settings_option(EvalSettings, name, *param_decls, **attrs)
 
 
 def format_table(result: dict) -> str:
@@ -43,9 +75,9 @@ def format_result(result: dict) -> str:
     return "\n".join(parts)
 
 
-def check_options(data, split, clean_photos, mos_csv, images, group_column, group_from_name, auroc_groups,
-                  bundle, precision) -> None:
+def check_options(data, split, run: EvalSettings) -> None:
     """UsageError for a missing mode or options that do not go together."""
+    clean_photos, mos_csv, images, group_column = run.clean_photos, run.mos_csv, run.images, run.group_column
     if data is None and clean_photos is None and mos_csv is None:
         raise click.UsageError("nothing to evaluate: give --data DIR (a dataset), --clean-photos DIR (clean "
                                "photographs) or --mos-csv FILE with --images DIR (images rated by people).")
@@ -53,11 +85,11 @@ def check_options(data, split, clean_photos, mos_csv, images, group_column, grou
         raise click.UsageError("--mos-csv FILE and --images DIR go together: the CSV names files in that folder.")
     if split is not None and data is None:
         raise click.UsageError("--split selects a split of the --data dataset; give --data DIR.")
-    if group_column is not None and group_from_name:
+    if group_column is not None and run.group_from_name:
         raise click.UsageError("--group-column and --group-from-name are alternatives; choose one.")
-    if auroc_groups and group_column is None and not group_from_name:
+    if run.auroc_groups and group_column is None and not run.group_from_name:
         raise click.UsageError("--auroc-groups needs groups: add --group-column COL or --group-from-name.")
-    if data is not None and bundle is not None and precision == "auto":
+    if data is not None and run.bundle is not None and run.precision == "auto":
         raise click.UsageError("--data with --bundle scores one ONNX precision: give --precision fp32, int8 or fp16.")
 
 
@@ -105,68 +137,67 @@ AUROC_HELP = ("With groups: AUROC of artifact_score separating POSITIVES (the ar
 @click.option("--split", default=None,
               help="With --data: the split to read (PAL images/NAME + labels/NAME, SynArtifact-1K data/NAME.txt, "
                    "synthetic NAME.txt). Default: PAL's flat images/ + labels/, the others' train.")
-@click.option("--clean-photos", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Folder of real, clean photographs: how often the Detector flags them (key clean_photos).")
-@click.option("--mos-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV of human quality ratings (MOS, higher = better) of the images in --images: how the "
-                   "Detector's artifact_score and a Laplacian-variance baseline rank them (key mos).")
-@click.option("--images", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="With --mos-csv: the folder holding the listed images.")
-@click.option("--name-column", default="name", show_default=True, help="With --mos-csv: the file-name column.")
-@click.option("--mos-column", default="mos_quality", show_default=True, help="With --mos-csv: the MOS column.")
-@click.option("--group-column", default=None, help="With --mos-csv: per-group figures, the group from this column.")
-@click.option("--group-from-name", is_flag=True,
-              help="With --mos-csv: per-group figures, the group being the file name without suffix and "
-                   "trailing _NNN (sd1.5_lowstep_012.jpg -> sd1.5_lowstep).")
-@click.option("--auroc-groups", multiple=True, metavar="POSITIVES:NEGATIVES", help=AUROC_HELP)
-@click.option("--leave-one-group-out", "by_generator", is_flag=True,
-              help="With groups: every method's Spearman per generator (the group up to its first '_'), the "
-                   "folds of a head fitted without that generator (artifactsdk tune), and their mean.")
-@click.option("--worst", default=10, show_default=True, type=click.IntRange(min=0),
-              help="With --clean-photos: list this many photographs with the highest artifact_score.")
+@setting("clean_photos", "--clean-photos", type=click.Path(exists=True, file_okay=False, path_type=Path),
+         help="Folder of real, clean photographs: how often the Detector flags them (key clean_photos).")
+@setting("mos_csv", "--mos-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+         help="CSV of human quality ratings (MOS, higher = better) of the images in --images: how the "
+              "Detector's artifact_score and a Laplacian-variance baseline rank them (key mos).")
+@setting("images", "--images", type=click.Path(exists=True, file_okay=False, path_type=Path),
+         help="With --mos-csv: the folder holding the listed images.")
+@setting("name_column", "--name-column", help="With --mos-csv: the file-name column.")
+@setting("mos_column", "--mos-column", help="With --mos-csv: the MOS column.")
+@setting("group_column", "--group-column", help="With --mos-csv: per-group figures, the group from this column.")
+@setting("group_from_name", "--group-from-name", is_flag=True,
+         help="With --mos-csv: per-group figures, the group being the file name without suffix and "
+              "trailing _NNN (sd1.5_lowstep_012.jpg -> sd1.5_lowstep).")
+@setting("auroc_groups", "--auroc-groups", multiple=True, metavar="POSITIVES:NEGATIVES", help=AUROC_HELP)
+@setting("by_generator", "--leave-one-group-out", is_flag=True,
+         help="With groups: every method's Spearman per generator (the group up to its first '_'), the "
+              "folds of a head fitted without that generator (artifactsdk tune), and their mean.")
+@setting("worst", "--worst", type=click.IntRange(min=0),
+         help="With --clean-photos: list this many photographs with the highest artifact_score.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the results to this JSON file (with per-image records for real images).")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Torch CPU threads (checkpoints), or the Detector's inference threads.")
 @click.option("--quiet", is_flag=True, help="No progress and no table.")
-@click.option("--bundle", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="With --data: evaluate this bundle's ONNX models instead of checkpoints. With --clean-photos "
-                   "/ --mos-csv: the Detector's bundle (default: the shipped one).")
-@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True,
-              help="With --clean-photos / --mos-csv: the Detector's backend.")
-@click.option("--precision", type=click.Choice(PRECISIONS), default=None,
-              help="With --data --bundle: the ONNX precision to evaluate (default fp32). With --clean-photos / "
-                   "--mos-csv: the Detector's (default auto).")
-def eval_command(checkpoints: tuple[Path, ...], data: Path | None, split: str | None, clean_photos: Path | None,
-                 mos_csv: Path | None, images: Path | None, name_column: str, mos_column: str,
-                 group_column: str | None, group_from_name: bool, auroc_groups: tuple[str, ...], by_generator: bool,
-                 worst: int,
-                 json_path: Path | None, threads: int, quiet: bool, bundle: Path | None, backend: str,
-                 precision: str | None) -> None:
+@setting("bundle", "--bundle", type=click.Path(exists=True, file_okay=False, path_type=Path),
+         help="With --data: evaluate this bundle's ONNX models instead of checkpoints. With --clean-photos "
+              "/ --mos-csv: the Detector's bundle (default: the shipped one).")
+@setting("precision", "--precision", type=click.Choice(PRECISIONS),
+         help="With --data --bundle: the ONNX precision to evaluate (default fp32). With --clean-photos / "
+              "--mos-csv: the Detector's (default auto).")
+@detector_options(EvalSettings, skip=("bundle", "precision"), threads={
+    "help": "Torch CPU threads (checkpoints), or the Detector's inference threads."})
+def eval_command(checkpoints: tuple[Path, ...], data: Path | None, split: str | None, json_path: Path | None,
+                 quiet: bool, **settings) -> None:
     """Evaluate checkpoints or a bundle on a dataset (--data), and/or the Detector on real
     images: clean photographs (--clean-photos) or images rated by people (--mos-csv), beside
     the training-free baselines (Laplacian variance, BRISQUE: the [eval] extra)."""
-    check_options(data, split, clean_photos, mos_csv, images, group_column, group_from_name, auroc_groups,
-                  bundle, precision)
+    run = build_settings(EvalSettings, settings)
+    check_options(data, split, run)
     result = {}
     try:
         if data is not None:
-            result.update(dataset_metrics(checkpoints, data, split, bundle, precision or "fp32", threads, quiet))
-        if clean_photos is not None or mos_csv is not None:
-            from artifactsdk.detector import Detector
-
-            splits = [real_eval.parse_auroc_split(text) for text in auroc_groups]
-            entries = None if mos_csv is None else real_eval.mos_entries(
-                mos_csv, images, name_column, mos_column, group_column, group_from_name)
-            with Detector.load(bundle or "default", backend=backend, precision=precision or "auto",
-                               threads=threads) as detector:
-                if clean_photos is not None:
-                    result["clean_photos"] = real_eval.clean_photos_report(detector, clean_photos, worst, quiet)
-                if entries is not None:
-                    result["mos"] = real_eval.mos_report(detector, entries, splits, quiet, by_generator=by_generator)
+            result.update(dataset_metrics(checkpoints, data, split, run.bundle, run.precision or "fp32",
+                                          run.detector.threads, quiet))
+        if run.clean_photos is not None or run.mos_csv is not None:
+            result.update(real_image_reports(run, quiet))
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
     if json_path is not None:
         json_path.write_text(json.dumps(result, indent=2) + "\n")
     if not quiet:
         click.echo(format_result(result))
+
+
+def real_image_reports(run: EvalSettings, quiet: bool) -> dict:
+    """The Detector on clean photographs ("clean_photos") and on rated images ("mos")."""
+    splits = [real_eval.parse_auroc_split(text) for text in run.auroc_groups]
+    entries = None if run.mos_csv is None else real_eval.mos_entries(
+        run.mos_csv, run.images, run.name_column, run.mos_column, run.group_column, run.group_from_name)
+    result = {}
+    with Detector.load(run.detector_settings()) as detector:
+        if run.clean_photos is not None:
+            result["clean_photos"] = real_eval.clean_photos_report(detector, run.clean_photos, run.worst, quiet)
+        if entries is not None:
+            result["mos"] = real_eval.mos_report(detector, entries, splits, quiet, by_generator=run.by_generator)
+    return result

@@ -40,6 +40,7 @@ from artifactsdk.errors import DatasetError
 from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE, combine_scores, segmenter_image_score
 from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
 from artifactsdk.progress import Progress
+from artifactsdk.thresholds import Thresholds
 from artifactsdk.training.datasets import read_rgb
 from artifactsdk.training.metrics import best_f1_threshold
 from artifactsdk.training.predict import SegmenterPredictor
@@ -367,7 +368,7 @@ def choose_segmenter_weight(classifier_probability: np.ndarray, classifier_thres
     quality = {}
     for weight in candidates:
         method = {**DEFAULT_IMAGE_SCORE, "weight": weight}
-        limits = {"artifact": classifier_threshold, "image": segmenter_threshold}
+        limits = Thresholds.of({"artifact": classifier_threshold, "image": segmenter_threshold})
         scores = np.array([combine_scores(float(c), float(s), method, limits)
                            for c, s in zip(classifier_probability, segmenter_scores)])
         quality[weight] = ranking_quality(scores, ratings)

@@ -41,6 +41,7 @@ from artifactsdk.training.losses import bce_dice_loss, classifier_loss
 from artifactsdk.training.metrics import best_f1_threshold
 from artifactsdk.training.predict import SegmenterPredictor
 from artifactsdk.progress import Progress
+from artifactsdk.thresholds import untuned
 from artifactsdk.training.resume import load_training_state, save_training_state
 
 LAST_DIR = "last"
@@ -93,7 +94,7 @@ def segmenter_config(input_size: int) -> dict:
     return {"task": "segmentation", "architecture": SEGMENTER_ARCHITECTURE, "input": spec.to_manifest(),
             "labels": [{"index": 0, "key": "clean", "name": "clean"},
                        {"index": 1, "key": "artifact", "name": "artifact"}],
-            "trained_classes": ["artifact"], "thresholds": {"pixel": 0.5, "image": 0.5},
+            "trained_classes": ["artifact"], "thresholds": untuned(("pixel", "image")),
             "image_score": DEFAULT_IMAGE_SCORE,
             "outputs": {"logits": "N x 1 x H x W artifact logits; sigmoid gives the probability"}}
 
@@ -103,7 +104,7 @@ def classifier_config(input_size: int, pooling: str = "mean") -> dict:
     return {"task": "classification", "architecture": CLASSIFIER_ARCHITECTURE, "pooling": pooling,
             "input": spec.to_manifest(),
             "labels": [c.to_dict() for c in taxonomy.CLASSES], "trained_classes": [],
-            "thresholds": {"artifact": 0.5, "classes": {c.key: 0.5 for c in taxonomy.CLASSES}},
+            "thresholds": untuned(("artifact",), (c.key for c in taxonomy.CLASSES)),
             "outputs": {"class_logits": "N x K, sigmoid per class (multi-label), K = len(labels)",
                         "artifact_logit": "N x 1, sigmoid gives P(image has an artifact)"}}
 

@@ -19,8 +19,8 @@ from artifactsdk import __version__
 from artifactsdk.bundle import Bundle
 from artifactsdk.errors import ExportError, MissingDependencyError
 from artifactsdk.image_io import DEFAULT_MAX_SIDE, MIN_SIDE
-from artifactsdk.postprocess import CAPTION_PLACES, DEFAULT_IMAGE_SCORE, DEFAULT_THRESHOLDS, \
-    EVIDENCE_CELL_PIXELS, EVIDENCE_TOP_FRACTION, MIN_REGION_FRACTION, WHOLE_IMAGE_PLACE
+from artifactsdk.postprocess import CAPTION_PLACES, DEFAULT_IMAGE_SCORE, EVIDENCE_CELL_PIXELS, \
+    EVIDENCE_TOP_FRACTION, MIN_REGION_FRACTION, WHOLE_IMAGE_PLACE
 from artifactsdk.web.ort_package import ORT_WEB_VERSION, ort_web_dist, vendor
 
 PAGE_FILES = ("artifact-detector.js", "index.html", "demo.js")
@@ -41,7 +41,7 @@ def detector_config(bundle: Bundle, files: dict[str, dict[str, str]], wasm_preci
         "onnxruntime_web": ORT_WEB_VERSION,
         "wasm_precision": wasm_precision,
         "models": models,
-        "thresholds": {**DEFAULT_THRESHOLDS, **bundle.thresholds()},
+        "thresholds": bundle.thresholds().to_dict(),
         "labels": bundle.model("classifier").get("labels", []) if "classifier" in bundle.roles else [],
         "trained_classes": list(bundle.source_config("classifier").get("trained_classes") or []),
         "image_score": bundle.source_config("segmenter").get("image_score") or DEFAULT_IMAGE_SCORE,

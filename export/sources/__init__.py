@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from artifactsdk.thresholds import untuned
+
 
 @dataclass(frozen=True)
 class SourceModel:
@@ -50,4 +52,4 @@ def segmenter_config(architecture: str, input_entry: dict, source: dict) -> dict
     return {"task": "segmentation", "architecture": architecture, "input": input_entry,
             "labels": [{"index": 0, "key": "clean", "name": "clean"},
                        {"index": 1, "key": "artifact", "name": "artifact"}],
-            "trained_classes": ["artifact"], "thresholds": {"pixel": 0.5, "image": 0.5}, "source": source}
+            "trained_classes": ["artifact"], "thresholds": untuned(("pixel", "image")), "source": source}

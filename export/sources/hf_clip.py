@@ -27,6 +27,7 @@ from artifactsdk import taxonomy
 from artifactsdk.errors import ExportError, MissingDependencyError
 from artifactsdk.export.sources import TRANSFORMER_FLOAT_OUTPUTS, TRANSFORMER_INT8_OPS, SourceModel
 from artifactsdk.export.sources.hf_preprocessing import input_spec_from_processor
+from artifactsdk.thresholds import untuned
 
 ARTIFACT_PROMPTS = ("an image with artifacts", "a generated image with visible artifacts")
 CLEAN_PROMPTS = ("a clean image", "a generated image without artifacts")
@@ -78,7 +79,7 @@ def load_hf_clip(directory: str | Path, size: tuple[int, int] | None = None,
         "labels": [c.to_dict() for c in taxonomy.CLASSES],
         # zero-shot scores every class; the held-out synthetic set can judge the injectable ones
         "trained_classes": [taxonomy.CLASSES[i].key for i in taxonomy.INJECTABLE],
-        "thresholds": {"artifact": 0.5, "classes": {c.key: 0.5 for c in taxonomy.CLASSES}},
+        "thresholds": untuned(("artifact",), (c.key for c in taxonomy.CLASSES)),
         "source": {"kind": "huggingface-zero-shot", "name": directory.name, "model_type": model.config.model_type,
                    "family": family, "scoring": ZeroShotClassifier.SCORING[family],
                    "artifact_prompts": list(artifact_prompts), "clean_prompts": list(clean_prompts)},

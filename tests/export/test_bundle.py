@@ -51,8 +51,8 @@ def test_manifest_describes_each_model_completely(bundles, calibration, heldout)
     assert [o["name"] for o in classifier["outputs"]] == ["class_logits", "artifact_logit"]
     assert classifier["outputs"][1]["semantics"] == "image_artifact_logit"
     label = classifier["labels"][7]
-    assert label["key"] == "localized_blur" and label["prompts"] and label["threshold"] == 0.5
-    assert classifier["thresholds"] == {"artifact": 0.5}
+    assert label["key"] == "localized_blur" and label["prompts"] and "threshold" not in label
+    assert classifier["thresholds"]["artifact"] == 0.5 and classifier["thresholds"]["classes"]["localized_blur"] == 0.5
     files = segmenter["files"]
     assert {k: (v["format"], v["precision"]) for k, v in files.items()} == {
         "fp32": ("onnx", "fp32"), "int8": ("onnx", "int8"), "fp16": ("onnx", "fp16"),

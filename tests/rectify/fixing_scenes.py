@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from artifactsdk.thresholds import Thresholds
+
 
 def smooth_scene(size: int = 256, seed: int = 0) -> np.ndarray:
     """A clean picture that harmonic filling can restore well: smooth colour ramps and waves."""
@@ -33,7 +35,7 @@ class OracleDetector:
     for a scene whose original is known, used to test the detect-repair loop. It returns
     the runtime's own Detection (built by artifactsdk.postprocess)."""
 
-    THRESHOLDS = {"class": 0.5, "pixel": 0.5, "artifact": 0.5}
+    THRESHOLDS = Thresholds()
 
     def __init__(self, clean: np.ndarray, tolerance: int = 24):
         self.clean = clean.astype(np.int16)

@@ -44,7 +44,10 @@ def test_model_file_picks_the_variant_and_verifies_it(tiny_bundle):
     assert bundle.roles == ("classifier", "segmenter")
     chosen = bundle.model_file("segmenter", "onnx", "auto", "cpu")
     assert (chosen.variant, chosen.path.name) == ("int8", "segmenter.int8.onnx")
-    assert bundle.thresholds() == {"pixel": 0.5, "artifact": 0.5, "cascade": 0.3}
+    thresholds = bundle.thresholds({"decision": 0.4})
+    assert {key: thresholds[key] for key in ("pixel", "artifact", "cascade", "decision")} == \
+        {"pixel": 0.5, "artifact": 0.5, "cascade": 0.3, "decision": 0.4}
+    assert thresholds.of_class("localized_blur") == 0.5  # an older manifest's, on the label
     assert bundle.find_file("classifier", "onnx", "fp32").path.name == "classifier.fp32.onnx"
     assert bundle.find_file("classifier", "onnx", "fp16") is None  # no device policy, just absent
 

@@ -4,6 +4,7 @@ import pytest
 from artifactsdk.image_io import load_image
 from artifactsdk.postprocess import (artifact_score, build_detection, calibrated, caption, classifier_probabilities,
                                      find_regions, label_runs, segmenter_probability, upsample)
+from artifactsdk.thresholds import Thresholds
 
 
 def label_image(binary: np.ndarray) -> tuple[np.ndarray, int]:
@@ -103,11 +104,11 @@ def test_upsample_reaches_the_image_size():
 
 
 def test_only_trained_classes_become_labels():
-    labels = [{"index": 0, "key": "a", "name": "A"}, {"index": 1, "key": "b", "name": "B", "threshold": 0.9}]
+    labels = [{"index": 0, "key": "a", "name": "A"}, {"index": 1, "key": "b", "name": "B"}]
     decoded = load_image(np.zeros((40, 40, 3), np.uint8))
     probability = np.zeros((4, 4), np.float32)
     probability[:2, :2] = 0.9
-    thresholds = {"pixel": 0.5, "artifact": 0.5, "class": 0.5}
+    thresholds = Thresholds.of({"pixel": 0.5, "artifact": 0.5, "class": 0.5, "classes": {"b": 0.9}})
     everything = build_detection(decoded, thresholds, labels, np.array([0.8, 0.95]), 0.7, probability)
     assert everything.labels == ("b", "a") and everything.regions[0].label == "b"
     trained = build_detection(decoded, thresholds, labels, np.array([0.8, 0.95]), 0.7, probability,
@@ -123,7 +124,7 @@ def test_scores_are_calibrated_against_each_models_own_threshold():
     assert calibrated(0.2, 0.05) > 0.8 and calibrated(0.01, 0.05) < 0.2
     peaked = np.zeros((20, 20), np.float32)
     peaked[:2, :2] = 0.23  # the segmenter's image score: exactly its threshold below
-    tuned = {"artifact": 0.05, "image": 0.23}
+    tuned = Thresholds.of({"artifact": 0.05, "image": 0.23})
     assert artifact_score(0.05, peaked, thresholds=tuned) == pytest.approx(0.5)
     assert artifact_score(0.2, None, thresholds=tuned) == pytest.approx(calibrated(0.2, 0.05))
     decoded = load_image(np.zeros((40, 40, 3), np.uint8))

@@ -18,6 +18,7 @@ pytest.importorskip("uvicorn")
 from fastapi import HTTPException  # noqa: E402
 
 from artifactsdk.reward import ArtifactReward  # noqa: E402
+from artifactsdk.detector_settings import DetectorSettings  # noqa: E402
 from artifactsdk.serve import ServerSettings  # noqa: E402
 from artifactsdk.serve.budget import PixelBudget, pixel_groups  # noqa: E402
 from artifactsdk.serve.uploads import Upload, decoded_pixels  # noqa: E402
@@ -38,7 +39,7 @@ def png(pixels: np.ndarray) -> bytes:
 @pytest.fixture(scope="module")
 def server(detector):
     """A server whose budget holds one largest image at a time (every request waits its turn)."""
-    settings = ServerSettings(max_pixels=SIDE * SIDE, pixel_budget=SIDE * SIDE, batch_size=4,
+    settings = ServerSettings(DetectorSettings(max_pixels=SIDE * SIDE), pixel_budget=SIDE * SIDE, batch_size=4,
                               header_timeout=1.0, body_timeout=1.0)
     with running_server(settings, detector) as client:
         yield client

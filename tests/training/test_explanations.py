@@ -17,6 +17,7 @@ from artifactsdk.cli import main
 from artifactsdk.detector import Detector
 from artifactsdk.image_io import load_image
 from artifactsdk.postprocess import EVIDENCE_TOP_FRACTION, build_detection, sigmoid, strongest_cells
+from artifactsdk.thresholds import Thresholds
 from artifactsdk.training import real_eval
 from artifactsdk.training.real_data import RatedImage, generator_of
 from tiny_bundle import build_tiny_bundle, red_square_image
@@ -109,7 +110,7 @@ def test_a_flagged_image_always_has_a_region(logits, artifact, pixel):
     the threshold that flagged it, and with_evidence puts it in the mask and the regions."""
     logit_map = np.array(logits, np.float32).reshape(8, 8)
     decoded = load_image(np.full((64, 64, 3), 128, np.uint8))
-    detection = build_detection(decoded, {"artifact": artifact, "pixel": pixel}, [], None,
+    detection = build_detection(decoded, Thresholds.of({"artifact": artifact, "pixel": pixel}), [], None,
                                 float(sigmoid(np.array([logit_map.mean()]))[0]), None,
                                 evidence=sigmoid(logit_map))
     if detection.is_artifact:

@@ -20,7 +20,7 @@ from artifactsdk.web.ort_package import BUILDS, ORT_WEB_VERSION
 def test_folder_holds_models_runtime_page_and_the_detectors_numbers(web_out):
     config = json.loads((web_out / "detector.json").read_text())
     with Detector.load("default", precision="int8") as detector:
-        assert config["thresholds"] == detector.thresholds
+        assert config["thresholds"] == detector.thresholds.to_dict()
         assert config["labels"] == detector.bundle.model("classifier")["labels"]
     assert config["onnxruntime_web"] == ORT_WEB_VERSION
     for role, model in config["models"].items():

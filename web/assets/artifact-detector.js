@@ -439,7 +439,7 @@ export function buildRecord(image, config, classProbs, imageProb, map, evidence 
     }
     for (const spec of labels) {
       const eligible = !trained.length || trained.includes(spec.key);
-      if (eligible && scores[spec.key] >= (spec.threshold ?? thresholds.class)) passed.push([scores[spec.key], spec.key]);
+      if (eligible && scores[spec.key] >= (thresholds.classes?.[spec.key] ?? thresholds.class)) passed.push([scores[spec.key], spec.key]);
     }
   }
   const found = passed.sort((a, b) => b[0] - a[0]).map(([, key]) => key);
