@@ -24,11 +24,12 @@ from artifactsdk.contact_sheet import DEFAULT_CELL, DEFAULT_COLUMNS, MIN_CELL, S
 from artifactsdk.detection import DetectionFailure
 from artifactsdk.detector import MODES
 from artifactsdk.errors import ArtifactSDKError, InvalidInputError
-from artifactsdk.image_files import collect_inputs, one_line, safe_text, same_input
+from artifactsdk.image_files import collect_inputs, one_line, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.limits import max_threads, unit_interval
 from artifactsdk.option_settings import BundleArgument, trusted_keys_option
 from artifactsdk.progress import Progress
+from artifactsdk.record_schema import safe_text
 from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME, ResultFolder
 from artifactsdk.run_summary import RunSummary
 from artifactsdk.run_summary import emit as emit_summary
@@ -63,7 +64,7 @@ def image_writers(detection, suffixes: tuple[str, ...]) -> dict:
 
 
 def failure_record(path: Path, exc: Exception) -> dict:
-    return {key: safe_text(value) for key, value in DetectionFailure.of(str(path), exc).to_dict().items()}
+    return DetectionFailure.of(str(path), exc).to_dict()
 
 
 def check_sheet_path(sheet: Path, items: list[tuple[Path, Path]]) -> None:
