@@ -39,7 +39,7 @@ from artifactsdk.training.arrays import (
 from artifactsdk.training.evaluate import segmenter_outputs
 from artifactsdk.training.losses import bce_dice_loss, classifier_loss
 from artifactsdk.training.metrics import best_f1_threshold
-from artifactsdk.training.predict import SegmenterPredictor
+from artifactsdk.training.predict import predictor_for
 from artifactsdk.progress import Progress
 from artifactsdk.training.resume import load_training_state, save_training_state
 
@@ -253,15 +253,15 @@ def train_segmenter(data: SegmentationArrays, out: str | Path, options: TrainOpt
         return float(np.mean(losses)) if losses else float("nan")
 
     log = _fit(model, config, out, options, len(train), train_step, val_loss, "segmenter")
-    config["thresholds"] = tune_segmenter_thresholds(model, spec, val) if len(val) else config["thresholds"]
+    config["thresholds"] = tune_segmenter_thresholds(model, config, val) if len(val) else config["thresholds"]
     config["training"] = {**config["training"], "pos_weight": pos_weight,
                           "train_images": len(train), "val_images": len(val)}
     return TrainResult(save_checkpoint(model, config, out), log)
 
 
-def tune_segmenter_thresholds(model: torch.nn.Module, spec: InputSpec, val: SegmentationArrays) -> dict:
+def tune_segmenter_thresholds(model: torch.nn.Module, config: dict, val: SegmentationArrays) -> dict:
     """Pixel threshold with the best validation F1, image threshold with the best image-level F1."""
-    predict = SegmenterPredictor(model, spec)
+    predict = predictor_for(model, config)
     histogram, scores, truths, _ = segmenter_outputs(
         predict, (ArraySample(image, mask) for image, mask in zip(val.images, val.masks)))
     return {"pixel": histogram.best_f1_threshold(), "image": best_f1_threshold(np.asarray(truths), np.asarray(scores))}
