@@ -15,6 +15,7 @@ import numpy as np
 
 from artifactsdk.postprocess import classifier_probabilities, segmenter_probability, upsample
 from artifactsdk.preprocess import InputSpec, to_tensor
+from artifactsdk.runtimes.base import Backend
 from artifactsdk.runtimes.torch_backend import module_backend
 from artifactsdk.training.outputs import checkpoint_outputs
 
@@ -34,10 +35,16 @@ def image_predictor(role: str, run_batch: Callable[[np.ndarray], dict], spec: In
     return predict
 
 
+def checkpoint_backend(model, config: dict) -> tuple[Backend, list[dict]]:
+    """The torch backend over a checkpoint's `model` (put in eval mode) and the manifest-style
+    entries of its outputs; `config` is the checkpoint's."""
+    outputs = checkpoint_outputs(config)
+    model_input = InputSpec.from_manifest(config["input"]).to_manifest()
+    return module_backend(model.eval, model_input, tuple(output["name"] for output in outputs)), outputs
+
+
 def predictor_for(model, config: dict):
-    """The image predictor of a checkpoint's torch `model` (put in eval mode), run by the
-    torch backend; `config` is the checkpoint's."""
-    spec, outputs = InputSpec.from_manifest(config["input"]), checkpoint_outputs(config)
-    backend = module_backend(model.eval, spec.to_manifest(), tuple(output["name"] for output in outputs))
+    """The image predictor of a checkpoint's torch `model`, run by the torch backend."""
+    backend, outputs = checkpoint_backend(model, config)
     role = "segmenter" if config["task"] == "segmentation" else "classifier"
-    return image_predictor(role, backend.run_batch, spec, outputs)
+    return image_predictor(role, backend.run_batch, InputSpec.from_manifest(config["input"]), outputs)
