@@ -104,7 +104,7 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
     import torch
 
     from artifactsdk.benchmarks.run import time_subjects
-    from artifactsdk.benchmarks.subjects import Subject, TorchRunner, onnx_file_subject, torchscript_subject
+    from artifactsdk.benchmarks.subjects import onnx_file_subject, torch_subject, torchscript_subject
     from artifactsdk.benchmarks.timing import RunPolicy
     from artifactsdk.calibration.sources import SynthImages, load_images
     from artifactsdk.export.heldout import synthetic_heldout
@@ -138,8 +138,7 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
     bundle = target_dir / "bundle"
     shape = (1, 3, size, size)
     subjects = [
-        Subject(model=name, backend="torch", precision="fp32", file=None, input_name="pixels",
-                image_shape=shape[1:], open=lambda: TorchRunner(module.eval(), threads)),
+        torch_subject(name, "torch", None, "pixels", shape, threads, module.eval),
         onnx_file_subject(bundle / model["files"]["fp32"]["path"], shape, threads, name=name),
         onnx_file_subject(bundle / model["files"]["int8"]["path"], shape, threads, name=name),
     ]

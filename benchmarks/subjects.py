@@ -1,27 +1,22 @@
 """What the benchmark times: a model file on a backend at a precision.
 
-A `Subject` names the configuration and knows how to open a runner: an object with
-`run(feed) -> outputs` and `close()`. Bundle models and arbitrary ONNX files run on
-the runtime's own backend classes (`artifactsdk.runtimes`), so the numbers are what
-users get; TorchScript files and torch modules (the peers) run on small torch runners.
+A `Subject` names the configuration and knows how to open it: an active
+`artifactsdk.runtimes` backend (`run(feed) -> outputs`, `close()`). Bundle models,
+arbitrary ONNX files, TorchScript files and torch modules (the peers) all run on the
+runtime's own backend classes, so the numbers are what users get.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
 import numpy as np
 
 from artifactsdk.errors import InvalidInputError, MissingDependencyError
-from artifactsdk.runtimes.base import ModelFile
-
-
-class Runner(Protocol):
-    def run(self, feed: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
-
-    def close(self) -> None: ...
+from artifactsdk.runtimes.base import Backend, ModelFile
+from artifactsdk.runtimes.torch_backend import module_backend
 
 
 @dataclass(frozen=True)
@@ -34,7 +29,7 @@ class Subject:
     file: Path | None
     input_name: str
     image_shape: tuple[int, int, int]  # C, H, W of one image
-    open: Callable[[], Runner] = field(repr=False, compare=False)
+    open: Callable[[], Backend] = field(repr=False, compare=False)
     onnx_file: Path | None = None  # the graph MACs are counted on
     macs_per_image: int | None = None  # counted another way when there is no ONNX graph
     fixed_batch: int | None = None  # set when the model only accepts this batch size
@@ -107,26 +102,14 @@ def onnx_file_subject(path: str | Path, shape: tuple[int, ...], threads: int, na
                    onnx_file=path, fixed_batch=fixed)
 
 
-class TorchRunner:
-    """Runs a torch module or TorchScript module on numpy inputs, under inference mode."""
-
-    def __init__(self, module, threads: int):
-        import torch
-
-        torch.set_num_threads(threads)
-        self.module = module
-
-    def run(self, feed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        import torch
-
-        (value,) = feed.values()
-        with torch.inference_mode():
-            produced = self.module(torch.from_numpy(value))
-        values = produced if isinstance(produced, (tuple, list)) else (produced,)
-        return {f"output{i}": v.float().numpy() for i, v in enumerate(values)}
-
-    def close(self) -> None:
-        self.module = None
+def torch_subject(name: str, backend: str, file: Path | None, input_name: str, shape: tuple[int, ...],
+                  threads: int, load: Callable[[], object], onnx_file: Path | None = None) -> Subject:
+    """A torch module that `load()` makes in eval mode (timed as creation), run in fp32 by
+    the runtime's torch backend; its outputs are named output0, output1, ..."""
+    model_input = {"name": input_name, "height": shape[2], "width": shape[3]}
+    return Subject(model=name, backend=backend, precision="fp32", file=file, input_name=input_name,
+                   image_shape=tuple(shape[1:]), onnx_file=onnx_file,
+                   open=lambda: module_backend(load, model_input, file=file, threads=threads))
 
 
 def _import_torch():
@@ -145,13 +128,8 @@ def torchscript_subject(path: str | Path, shape: tuple[int, ...], threads: int, 
     if not path.is_file():
         raise InvalidInputError(f"--torchscript {path}: no such file (expected a torch.jit.save file).")
 
-    def open_runner() -> TorchRunner:
-        module = torch.jit.load(str(path), map_location="cpu")
-        module.eval()
-        return TorchRunner(module, threads)
-
-    return Subject(model=name or path.name, backend="torchscript", precision="fp32", file=path,
-                   input_name="input", image_shape=tuple(shape[1:]), open=open_runner, onnx_file=onnx_file)
+    return torch_subject(name or path.name, "torchscript", path, "input", shape, threads,
+                         lambda: torch.jit.load(str(path), map_location="cpu").eval(), onnx_file)
 
 
 def module_subject(name: str, build: Callable[[], object], weights: Path, shape: tuple[int, ...], threads: int,
@@ -160,10 +138,9 @@ def module_subject(name: str, build: Callable[[], object], weights: Path, shape:
     the module, then load its state dict from `weights` (a torch.save file)."""
     torch = _import_torch()
 
-    def open_runner() -> TorchRunner:
+    def load():
         module = build()
         module.load_state_dict(torch.load(str(weights), map_location="cpu", weights_only=True))
-        return TorchRunner(module.eval(), threads)
+        return module.eval()
 
-    return Subject(model=name, backend="torch", precision="fp32", file=weights, input_name="input",
-                   image_shape=tuple(shape[1:]), open=open_runner, onnx_file=onnx_file)
+    return torch_subject(name, "torch", weights, "input", shape, threads, load, onnx_file)

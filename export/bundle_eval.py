@@ -9,7 +9,9 @@ from artifactsdk.bundle import Bundle
 from artifactsdk.errors import BundleError
 from artifactsdk.export.accuracy_gate import score
 from artifactsdk.preprocess import InputSpec
+from artifactsdk.runtimes.onnxruntime_backend import OrtCpuBackend
 from artifactsdk.thresholds import Thresholds, stored_thresholds
+from artifactsdk.training.predict import image_predictor
 
 
 def scoring_config(model: dict) -> dict:
@@ -30,14 +32,12 @@ def onnx_precisions(model: dict) -> list[str]:
 def bundle_predictor(bundle: Bundle, role: str, precision: str):
     """(image -> probabilities, scoring config) of one model's ONNX file at `precision`,
     after verifying that file's hash."""
-    from artifactsdk.export.predictors import OnnxPredictor, image_predictor
-
     model = bundle.model(role)
     found = bundle.find_file(role, "onnx", precision)
     if found is None:
         raise BundleError(f"the bundle's {role} has no {precision} ONNX file; it has "
                           f"{', '.join(onnx_precisions(model)) or 'none'}.")
-    predict = image_predictor(role, OnnxPredictor(found.path), InputSpec.from_manifest(model["input"]),
+    predict = image_predictor(role, OrtCpuBackend(found).activate().run_batch, InputSpec.from_manifest(model["input"]),
                               model["outputs"])
     return predict, scoring_config(model)
 

@@ -19,10 +19,11 @@ from artifactsdk.calibration.sources import ImageSet
 from artifactsdk.errors import ExportError
 from artifactsdk.export.accuracy_gate import gate, score
 from artifactsdk.export.heldout import HeldOutSet
-from artifactsdk.export.predictors import OnnxPredictor, image_predictor
 from artifactsdk.export.quantize import Int8Settings
 from artifactsdk.export.settings import ExportSettings
 from artifactsdk.preprocess import InputSpec
+from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
+from artifactsdk.training.predict import image_predictor
 
 
 def _finite(metrics: dict) -> dict:
@@ -43,7 +44,7 @@ class ModelScoring:
     settings: ExportSettings
 
     def predictor(self, path: Path):
-        return image_predictor(self.role, OnnxPredictor(path), self.spec, self.outputs)
+        return image_predictor(self.role, onnx_file_backend(path).run_batch, self.spec, self.outputs)
 
     def evaluate(self, path: Path) -> dict:
         return _finite(score(self.role, self.predictor(path), self.config, self.heldout.samples,

@@ -11,31 +11,14 @@ against ~10 s, and gives the same graph for the same weights.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 from artifactsdk.errors import ExportError
+from artifactsdk.training.outputs import TASK_OUTPUTS
 from artifactsdk.preprocess import InputSpec
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 13  # per-channel QuantizeLinear / DequantizeLinear
-
-
-@dataclass(frozen=True)
-class OutputSpec:
-    """One graph output: its name in the graph and its meaning (the schema's semantics enum)."""
-
-    name: str
-    semantics: str
-
-
-TASK_OUTPUTS: dict[str, tuple[OutputSpec, ...]] = {
-    "segmentation": (OutputSpec("artifact_logits", "artifact_logit"),),
-    # a classifier with an evidence map (models/classifier.py) returns the third output too
-    "classification": (OutputSpec("class_logits", "class_logits"),
-                       OutputSpec("artifact_logit", "image_artifact_logit"),
-                       OutputSpec("artifact_map", "image_artifact_map")),
-}
 
 
 def output_names(task: str, count: int | None = None) -> list[str]:

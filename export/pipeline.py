@@ -22,10 +22,11 @@ from artifactsdk.export.bundle_writer import (
 from artifactsdk.export.heldout import HeldOutSet
 from artifactsdk.export.onnx_export import export_onnx, output_names, spatially_dynamic
 from artifactsdk.export.int8_judge import ModelScoring, write_int8
-from artifactsdk.export.predictors import OnnxPredictor, TorchPredictor
 from artifactsdk.export.settings import NATIVE, ExportSettings
 from artifactsdk.export.validate import ValidationReport, compare_outputs, require_match
 from artifactsdk.preprocess import InputSpec
+from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
+from artifactsdk.runtimes.torch_backend import module_backend
 
 VALIDATION_BATCH = 8
 STRIDE = 32
@@ -71,7 +72,10 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, se
                 paths["fp32"], settings.opset)
     validation = None
     if settings.validate:
-        report = compare_outputs(TorchPredictor(model, output_names(task)), OnnxPredictor(paths["fp32"]),
+        exported = onnx_file_backend(paths["fp32"])
+        # the torch reference names as many outputs as the graph traced from it has
+        reference = module_backend(lambda: model, spec.to_manifest(), output_names(task, len(exported.output_names)))
+        report = compare_outputs(reference.run_batch, exported.run_batch,
                                  validation_batches(heldout.images, spec, task, settings.validation_images, dynamic_hw),
                                  settings.atol)
         validation = require_match(report, f"the fp32 ONNX {role}")

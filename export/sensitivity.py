@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from artifactsdk.export.quantize import HEAD_OPS, Quantizer
-from artifactsdk.runtimes.ort_session import open_session
+from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
 
 PROBE_IMAGES = 8
 INDEXED = re.compile(r"\.\d+$")  # a module list's element: _blocks.3, laterals.0
@@ -77,8 +77,8 @@ def output_sqnr(reference: Sequence[np.ndarray], candidate: Sequence[np.ndarray]
 
 def run_outputs(model_path: Path, feeds: Sequence[dict]) -> list[np.ndarray]:
     """Every output of the model for every feed, flattened into one list."""
-    session = open_session(model_path)
-    return [output for feed in feeds for output in session.run(None, feed)]
+    backend = onnx_file_backend(model_path)
+    return [output for feed in feeds for output in backend.run(feed).values()]
 
 
 def rank_groups(quantizer: Quantizer, groups: dict[str, tuple[str, ...]],

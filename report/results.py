@@ -26,10 +26,13 @@ from pathlib import Path
 
 from artifactsdk.errors import InvalidInputError, MissingDependencyError
 from artifactsdk.thresholds import DEFAULT_THRESHOLDS
+from artifactsdk.record_schema import REGION_FIELDS, map_value, types
 from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME
 
-REGION_SHARES = ("area_fraction", "mean_score")  # numbers in [0, 1] of a region the page shows
-REGION_TEXTS = ("caption", "label", "label_name")
+# A region's fields the page shows, as detection.schema.json declares them: its numbers in
+# [0, 1] (area_fraction, mean_score) and its texts (label, label_name, caption).
+REGION_SHARES = tuple(name for name, spec in REGION_FIELDS.items() if spec.get("maximum") == 1)
+REGION_TEXTS = tuple(name for name, spec in REGION_FIELDS.items() if types(spec)[0] == "string")
 
 
 @dataclass
@@ -53,14 +56,13 @@ class Item:
 
 
 def _decoded(value, kind: type, what: str):
-    """`value` as `kind`, decoding a JSON string and pyarrow's shapes (map = list of pairs)."""
+    """`value` as `kind`, decoding a JSON string and pyarrow's shapes (a map's list of pairs)."""
     if value is None:
         return kind()
     if isinstance(value, str):
         value = json.loads(value)
-    if kind is dict and isinstance(value, list):
-        value = {pair["key"] if isinstance(pair, dict) else pair[0]:
-                 pair["value"] if isinstance(pair, dict) else pair[1] for pair in value}
+    if kind is dict:
+        value = map_value(value)
     if not isinstance(value, kind):
         raise ValueError(f"'{what}' should be a {kind.__name__}, found {type(value).__name__}")
     return value

@@ -25,10 +25,22 @@ class ModelFile:
     `entry` the record of this one file (format, precision, sha256 ...).
     """
 
-    path: Path
+    path: Path | None  # None: a torch module made in memory (outside_bundle)
     variant: str
     entry: dict = field(repr=False)
     model: dict = field(repr=False)
+
+    @classmethod
+    def outside_bundle(cls, path: str | Path | None, format: str, input: dict | None = None,
+                       outputs: tuple[str, ...] = (), precision: str = "unknown") -> "ModelFile":
+        """A model no bundle describes (the exporter's graphs and torch reference, the
+        checkpoints training evaluates, a benchmarked file): `input` (name, height, width) and
+        `outputs` (names) say what a manifest would. Without `outputs`, a backend returns
+        every output the model has, in its order."""
+        path = None if path is None else Path(path)
+        entry = {"path": path.name if path else None, "format": format, "precision": precision}
+        return cls(path, precision, entry, {"task": "unknown", "input": input or {},
+                                             "outputs": [{"name": name} for name in outputs]})
 
     @property
     def format(self) -> str:
@@ -106,6 +118,11 @@ class Backend(abc.ABC):
                                     f"got {sorted(feed)}")
         return self._run_impl(feed)
 
+    def run_batch(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        """`run` for a model with one input: its batch in, the named outputs out."""
+        (name,) = self.input_metadata()
+        return self.run({name: batch})
+
     def warmup(self, runs: int = 1, batch: int = 1) -> None:
         """Run zeros through the model so the first real request does not pay for set-up."""
         feed = {name: np.zeros(self._concrete_shape(meta, batch), dtype=np.float32)
@@ -130,7 +147,7 @@ class Backend(abc.ABC):
     def describe(self) -> dict:
         """What runs: backend, device, file variant and precision (for logs, JSON and bench)."""
         return {"backend": self.name, "device": self.device, "variant": self.model.variant,
-                "precision": self.model.precision, "file": self.model.path.name}
+                "precision": self.model.precision, "file": self.model.path.name if self.model.path else None}
 
     # -- what subclasses fill in ------------------------------------------------------------
     @abc.abstractmethod

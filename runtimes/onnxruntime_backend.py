@@ -80,6 +80,7 @@ class OnnxRuntimeBackend(Backend):
     def __init__(self, model: ModelFile, *, threads: int | None = None, cache_dir: Path | None = None):
         super().__init__(model, threads=threads, cache_dir=cache_dir or default_engine_cache_dir())
         self.session = None
+        self.output_names: tuple[str, ...] = ()  # what `run` returns, known once active
 
     def provider_chain(self) -> list:
         """Providers in priority order, each `name` or `(name, options)`."""
@@ -111,9 +112,10 @@ class OnnxRuntimeBackend(Backend):
                 f"backend {self.name} needs {self.provider}, but ONNX Runtime fell back to {used}. "
                 "Check the GPU driver and the onnxruntime-gpu install, or choose backend='ort-cpu'.")
         self.session = session
+        self.output_names = self.model.output_names or tuple(node.name for node in session.get_outputs())
 
     def _run_impl(self, feed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        names = list(self.model.output_names)
+        names = list(self.output_names)
         values = self.session.run(names, feed)
         return dict(zip(names, values))
 
@@ -159,3 +161,9 @@ class OrtTensorRTBackend(OnnxRuntimeBackend):
     def _activate_impl(self) -> None:
         (self.cache_dir / self.model.entry["sha256"][:16]).mkdir(parents=True, exist_ok=True)
         super()._activate_impl()
+
+
+def onnx_file_backend(path: str | Path, threads: int | None = None) -> OrtCpuBackend:
+    """An active ONNX Runtime CPU backend over an ONNX file no bundle describes (the
+    exporter's graphs): it returns every output of the file, in the file's order."""
+    return OrtCpuBackend(ModelFile.outside_bundle(path, "onnx"), threads=threads).activate()

@@ -1,7 +1,8 @@
-"""The one place an ONNX Runtime session is made: the runtime's backends, the exporter's
-checks and the benchmark's machine peak all run their models through `open_session`, so
-they share its settings (full graph optimisation, errors-only logging, intra-op threads
-with one inter-op thread)."""
+"""The one place an ONNX Runtime session is made: the runtime's backends (which also run
+the exporter's checks, training's tuning features and the benchmark's subjects) and the
+benchmark's machine peak (a GEMM graph made in memory and timed bare) open theirs with
+`open_session`, so they share its settings (full graph optimisation, errors-only logging,
+intra-op threads with one inter-op thread)."""
 
 from __future__ import annotations
 

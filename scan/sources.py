@@ -21,8 +21,9 @@ from typing import Callable
 from PIL import Image, UnidentifiedImageError
 
 from artifactsdk.errors import ImageDecodeError
-from artifactsdk.image_files import collect_inputs, safe_text
+from artifactsdk.image_files import collect_inputs
 from artifactsdk.image_io import IMAGE_SUFFIXES
+from artifactsdk.record_schema import safe_text
 from artifactsdk.scan.rows import MEDIA_KINDS, media_folder
 
 # No image within Pillow's pixel limit (89 M pixels) needs more as a file: 4 bytes a pixel

@@ -25,10 +25,11 @@ from artifactsdk.detector import Detector
 from artifactsdk.detector_options import detector_options
 from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.image_files import collect_inputs, one_line, safe_text, same_input
+from artifactsdk.image_files import collect_inputs, one_line, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.option_settings import build_settings, settings_option
 from artifactsdk.progress import Progress
+from artifactsdk.record_schema import safe_text
 from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME, ResultFolder
 from artifactsdk.run_summary import RunSummary
 from artifactsdk.run_summary import emit as emit_summary
@@ -70,7 +71,7 @@ def image_writers(detection, suffixes: tuple[str, ...]) -> dict:
 
 
 def failure_record(path: Path, exc: Exception) -> dict:
-    return {key: safe_text(value) for key, value in DetectionFailure.of(str(path), exc).to_dict().items()}
+    return DetectionFailure.of(str(path), exc).to_dict()
 
 
 def check_sheet_path(sheet: Path, items: list[tuple[Path, Path]]) -> None:

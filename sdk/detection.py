@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from artifactsdk.errors import ArtifactSDKError, InvalidInputError
+from artifactsdk.record_schema import safe_text
 
 
 @dataclass(frozen=True)
@@ -136,12 +137,12 @@ class Detection:
 @dataclass(frozen=True)
 class DetectionFailure:
     """An image Detector.detect_batch could not process, in that image's place: the same
-    record the CLI prints for a failed file."""
+    record the CLI prints for a failed file (and for a path that is not there: no exception)."""
 
     source: str | None
     error: str
     error_type: str
-    exception: Exception = field(repr=False, compare=False)
+    exception: Exception | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, source: str | None, exc: Exception) -> "DetectionFailure":
@@ -150,4 +151,6 @@ class DetectionFailure:
         return cls(source=source, error=reason, error_type=type(exc).__name__, exception=exc)
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "error": self.error, "error_type": self.error_type}
+        """The failure record of detection.schema.json, its text safe to write as UTF-8 JSON."""
+        return {"source": None if self.source is None else safe_text(self.source), "error": safe_text(self.error),
+                "error_type": self.error_type}

@@ -7,13 +7,9 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from artifactsdk.detection import DetectionFailure
 from artifactsdk.image_io import IMAGE_SUFFIXES
-
-
-def safe_text(text: str) -> str:
-    """`text` with the bytes of a non-UTF-8 file name (kept by Python as lone surrogates)
-    written as \\xNN, so it encodes as UTF-8 and strict JSON parsers accept it."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+from artifactsdk.record_schema import safe_text
 
 
 def one_line(text: str) -> str:
@@ -23,7 +19,7 @@ def one_line(text: str) -> str:
 
 
 def _failure(path: Path, error: str, error_type: str) -> dict:
-    return {"source": safe_text(str(path)), "error": safe_text(f"{path}: {error}"), "error_type": error_type}
+    return DetectionFailure(source=str(path), error=f"{path}: {error}", error_type=error_type).to_dict()
 
 
 def _walk(root: Path, recursive: bool, failures: list[dict]) -> list[Path]:

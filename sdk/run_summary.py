@@ -1,13 +1,12 @@
 """The one summary of every command that processes many images (detect, scan on both
 engines, rank, fix): the same keys everywhere, JSON on stdout with --json, a readable line
 on stderr unless --quiet. Its JSON Schema is summary.schema.json (package data, beside the
-detection record's detection.schema.json)."""
+detection record's detection.schema.json; `record_schema.json_schema` reads both)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 
 import click
 
@@ -49,8 +48,3 @@ def emit(summary: RunSummary, as_json: bool, quiet: bool, extra: dict | None = N
         click.echo(json.dumps({**summary.to_dict(), **(extra or {})}))
     if not quiet:
         click.echo(summary.line(), err=True)
-
-
-def json_schema(name: str) -> dict:
-    """A JSON Schema shipped with the package: "summary" or "detection"."""
-    return json.loads(resources.files("artifactsdk").joinpath(f"{name}.schema.json").read_text(encoding="utf-8"))

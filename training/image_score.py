@@ -40,10 +40,11 @@ from artifactsdk.errors import DatasetError
 from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE, combine_scores, segmenter_image_score
 from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
 from artifactsdk.progress import Progress
+from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
 from artifactsdk.thresholds import Thresholds
 from artifactsdk.training.datasets import read_rgb
 from artifactsdk.training.metrics import best_f1_threshold
-from artifactsdk.training.predict import SegmenterPredictor
+from artifactsdk.training.predict import predictor_for
 from artifactsdk.training.real_data import RatedImage, generator_of
 
 
@@ -119,8 +120,6 @@ class HeadFeatures:
         import tempfile
         import warnings
 
-        import onnxruntime as ort
-
         self.spec = spec
         model.eval()
         with tempfile.TemporaryDirectory(prefix="artifactsdk-tune-") as work, warnings.catch_warnings(), \
@@ -130,9 +129,7 @@ class HeadFeatures:
             torch.onnx.export(_HeadReads(model), (torch.zeros(1, 3, spec.height, spec.width),), path,
                               input_names=["pixels"], output_names=["features"], opset_version=17,
                               dynamic_axes={"pixels": {0: "batch"}, "features": {0: "batch"}}, dynamo=False)
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
-            self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+            self.backend = onnx_file_backend(path, threads)
 
     def __call__(self, images: list[np.ndarray], label: str, quiet: bool, batch_size: int = 8) -> torch.Tensor:
         """N x features of the images, each resized as at run time."""
@@ -142,7 +139,7 @@ class HeadFeatures:
                 batch = images[start:start + batch_size]
                 pixels = np.stack([normalize(resize_rgb(image, self.spec.height, self.spec.width), self.spec)
                                    for image in batch])
-                chunks.append(torch.from_numpy(self.session.run(None, {"pixels": pixels})[0]))
+                chunks.append(torch.from_numpy(self.backend.run_batch(pixels)["features"]))
                 progress.advance(len(batch))
         return torch.cat(chunks) if chunks else torch.zeros(0, 0)
 
@@ -327,7 +324,7 @@ def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, opti
 def segmenter_image_scores(model: torch.nn.Module, config: dict, images: list[np.ndarray], label: str,
                            quiet: bool) -> tuple[np.ndarray, np.ndarray]:
     """(image score per image, a sample of every 16th pixel probability of all images)."""
-    predict = SegmenterPredictor(model, InputSpec.from_manifest(config["input"]))
+    predict = predictor_for(model, config)
     samples, scores = [], []
     with Progress(label, len(images), quiet) as progress:
         for image in images:

@@ -1,46 +1,50 @@
-"""Torch predictors for checkpoints: one uint8 RGB image in, numpy probabilities out.
+"""One image in, the runtime's probabilities out, for a model on any backend.
 
-They follow the runtime's contract (stretch-resize to the model input, normalise with
-artifactsdk.preprocess) so `artifactsdk eval` on a checkpoint measures what a bundle
-will do; other backends plug into training.evaluate with the same call signatures.
+`image_predictor` wraps a backend's `run_batch` (torch for a checkpoint, ONNX Runtime for
+an exported file) in the runtime's contract: stretch-resize to the model input and
+normalise (artifactsdk.preprocess), decode the outputs by their meaning
+(artifactsdk.postprocess). So `artifactsdk eval` on a checkpoint, the export's accuracy
+gate and the benchmark measure what a bundle will do, through one code path.
 """
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
-import torch
-import torch.nn.functional as F
 
+from artifactsdk.postprocess import classifier_probabilities, segmenter_probability, upsample
 from artifactsdk.preprocess import InputSpec, to_tensor
+from artifactsdk.runtimes.base import Backend
+from artifactsdk.runtimes.torch_backend import module_backend
+from artifactsdk.training.outputs import checkpoint_outputs
 
 
-class SegmenterPredictor:
-    """image (HxWx3 uint8) -> HxW artifact probabilities at the image's own size."""
-
-    def __init__(self, model: torch.nn.Module, spec: InputSpec):
-        self.model, self.spec = model.eval(), spec
-
-    @torch.inference_mode()
-    def __call__(self, image: np.ndarray) -> np.ndarray:
-        logits = self.model(torch.from_numpy(to_tensor(image, self.spec)))
-        if logits.shape[-2:] != image.shape[:2]:
-            logits = F.interpolate(logits, size=image.shape[:2], mode="bilinear", align_corners=False)
-        return torch.sigmoid(logits)[0, 0].numpy()
-
-
-class ClassifierPredictor:
-    """image -> (K class probabilities, has-artifact probability)."""
-
-    def __init__(self, model: torch.nn.Module, spec: InputSpec):
-        self.model, self.spec = model.eval(), spec
-
-    @torch.inference_mode()
-    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, float]:
-        class_logits, artifact_logit = self.model(torch.from_numpy(to_tensor(image, self.spec)))[:2]
-        return torch.sigmoid(class_logits)[0].numpy(), float(torch.sigmoid(artifact_logit)[0, 0])
+def image_predictor(role: str, run_batch: Callable[[np.ndarray], dict], spec: InputSpec, outputs: list[dict]):
+    """Wrap a batch predictor as `training.evaluate` expects: one HxWx3 uint8 image in;
+    segmenter: HxW artifact probabilities at the image's size; classifier: (class
+    probabilities, has-artifact probability). Decoding of the outputs is the runtime's."""
+    if role == "segmenter":
+        def predict(image: np.ndarray) -> np.ndarray:
+            probability = segmenter_probability(run_batch(to_tensor(image, spec)), outputs)[0]
+            return upsample(probability, (image.shape[1], image.shape[0]))
+    else:
+        def predict(image: np.ndarray) -> tuple[np.ndarray, float]:
+            classes, artifact = classifier_probabilities(run_batch(to_tensor(image, spec)), outputs)
+            return classes[0], float(artifact[0])
+    return predict
 
 
-def predictor_for(model: torch.nn.Module, config: dict):
-    """The predictor matching a checkpoint's task."""
-    spec = InputSpec.from_manifest(config["input"])
-    return (SegmenterPredictor if config["task"] == "segmentation" else ClassifierPredictor)(model, spec)
+def checkpoint_backend(model, config: dict) -> tuple[Backend, list[dict]]:
+    """The torch backend over a checkpoint's `model` (put in eval mode) and the manifest-style
+    entries of its outputs; `config` is the checkpoint's."""
+    outputs = checkpoint_outputs(config)
+    model_input = InputSpec.from_manifest(config["input"]).to_manifest()
+    return module_backend(model.eval, model_input, tuple(output["name"] for output in outputs)), outputs
+
+
+def predictor_for(model, config: dict):
+    """The image predictor of a checkpoint's torch `model`, run by the torch backend."""
+    backend, outputs = checkpoint_backend(model, config)
+    role = "segmenter" if config["task"] == "segmentation" else "classifier"
+    return image_predictor(role, backend.run_batch, InputSpec.from_manifest(config["input"]), outputs)

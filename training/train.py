@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from artifactsdk import taxonomy
+from artifactsdk import postprocess, taxonomy
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.models.checkpoint import (
     CLASSIFIER_ARCHITECTURE,
@@ -39,7 +39,7 @@ from artifactsdk.training.arrays import (
 from artifactsdk.training.evaluate import segmenter_outputs
 from artifactsdk.training.losses import bce_dice_loss, classifier_loss
 from artifactsdk.training.metrics import best_f1_threshold
-from artifactsdk.training.predict import SegmenterPredictor
+from artifactsdk.training.predict import checkpoint_backend, predictor_for
 from artifactsdk.progress import Progress
 from artifactsdk.thresholds import untuned
 from artifactsdk.training.resume import load_training_state, save_training_state
@@ -254,15 +254,15 @@ def train_segmenter(data: SegmentationArrays, out: str | Path, options: TrainOpt
         return float(np.mean(losses)) if losses else float("nan")
 
     log = _fit(model, config, out, options, len(train), train_step, val_loss, "segmenter")
-    config["thresholds"] = tune_segmenter_thresholds(model, spec, val) if len(val) else config["thresholds"]
+    config["thresholds"] = tune_segmenter_thresholds(model, config, val) if len(val) else config["thresholds"]
     config["training"] = {**config["training"], "pos_weight": pos_weight,
                           "train_images": len(train), "val_images": len(val)}
     return TrainResult(save_checkpoint(model, config, out), log)
 
 
-def tune_segmenter_thresholds(model: torch.nn.Module, spec: InputSpec, val: SegmentationArrays) -> dict:
+def tune_segmenter_thresholds(model: torch.nn.Module, config: dict, val: SegmentationArrays) -> dict:
     """Pixel threshold with the best validation F1, image threshold with the best image-level F1."""
-    predict = SegmenterPredictor(model, spec)
+    predict = predictor_for(model, config)
     histogram, scores, truths, _ = segmenter_outputs(
         predict, (ArraySample(image, mask) for image, mask in zip(val.images, val.masks)))
     return {"pixel": histogram.best_f1_threshold(), "image": best_f1_threshold(np.asarray(truths), np.asarray(scores))}
@@ -301,29 +301,30 @@ def train_classifier(data: ClassificationArrays, out: str | Path, options: Train
     log = _fit(model, config, out, options, len(train), lambda indices, rng: loss_on(train, indices, rng),
                val_loss, "classifier")
     if len(val):
-        config["thresholds"] = tune_classifier_thresholds(model, spec, val, config)
+        config["thresholds"] = tune_classifier_thresholds(model, val, config)
     config["training"] = {**config["training"], "train_images": len(train), "val_images": len(val),
                           "class_support": {c.key: int(support[c.index]) for c in taxonomy.CLASSES}}
     return TrainResult(save_checkpoint(model, config, out), log)
 
 
-def classifier_probabilities(model: torch.nn.Module, spec: InputSpec, data: ClassificationArrays,
+def classifier_probabilities(model: torch.nn.Module, config: dict, data: ClassificationArrays,
                              batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """(class probabilities, has-artifact probability) of every image of `data`, the model
+    run by the torch backend and its outputs decoded as the runtime does."""
+    backend, outputs = checkpoint_backend(model, config)
+    spec = InputSpec.from_manifest(config["input"])
     classes, artifact = [], []
-    with torch.inference_mode():
-        for start in range(0, len(data), batch_size):
-            pixels = classification_batch(data, range(start, min(start + batch_size, len(data))), spec)[0]
-            class_logits, artifact_logit = model(torch.from_numpy(pixels))[:2]
-            classes.append(torch.sigmoid(class_logits).numpy())
-            artifact.append(torch.sigmoid(artifact_logit)[:, 0].numpy())
+    for start in range(0, len(data), batch_size):
+        pixels = classification_batch(data, range(start, min(start + batch_size, len(data))), spec)[0]
+        batch_classes, batch_artifact = postprocess.classifier_probabilities(backend.run_batch(pixels), outputs)
+        classes.append(batch_classes)
+        artifact.append(batch_artifact)
     return np.concatenate(classes), np.concatenate(artifact)
 
 
-def tune_classifier_thresholds(model: torch.nn.Module, spec: InputSpec, val: ClassificationArrays,
-                               config: dict) -> dict:
+def tune_classifier_thresholds(model: torch.nn.Module, val: ClassificationArrays, config: dict) -> dict:
     """Per trained class the validation-F1-best threshold; untrained (zero-shot) classes keep 0.5."""
-    model.eval()
-    classes, artifact = classifier_probabilities(model, spec, val)
+    classes, artifact = classifier_probabilities(model, config, val)
     thresholds = dict(config["thresholds"]["classes"])
     labelled = val.labelled
     for label in config["labels"]:

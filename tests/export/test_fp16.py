@@ -5,7 +5,7 @@ from tiny_models import SPEC
 
 from artifactsdk.calibration.reader import preprocess_batch
 from artifactsdk.export.fp16 import convert_fp16
-from artifactsdk.export.predictors import OnnxPredictor
+from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
 
 
 def test_fp16_keeps_float32_io_and_stays_close(fp32_segmenter, heldout, tmp_path):
@@ -19,6 +19,6 @@ def test_fp16_keeps_float32_io_and_stays_close(fp32_segmenter, heldout, tmp_path
     fp32_weights = [i for i in onnx.load(str(fp32_segmenter[1])).graph.initializer if len(i.dims) == 4]
     assert sum(len(i.raw_data) for i in weights) * 2 == sum(len(i.raw_data) for i in fp32_weights)
     batch = preprocess_batch(heldout.images[:4], SPEC)
-    expected = OnnxPredictor(fp32_segmenter[1])(batch)["artifact_logits"]
-    got = OnnxPredictor(path)(batch)["artifact_logits"]
+    expected = onnx_file_backend(fp32_segmenter[1]).run_batch(batch)["artifact_logits"]
+    got = onnx_file_backend(path).run_batch(batch)["artifact_logits"]
     assert got.dtype == np.float32 and np.abs(got - expected).max() < 1e-2 * max(1.0, np.abs(expected).max())

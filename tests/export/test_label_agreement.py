@@ -9,7 +9,8 @@ from artifactsdk.bundle import Bundle
 from artifactsdk.export.bundle_writer import write_bundle
 from artifactsdk.export.label_agreement import agreement, label_sets, verdicts
 from artifactsdk.export.pipeline import export_model
-from artifactsdk.export.predictors import OnnxPredictor, image_predictor
+from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
+from artifactsdk.training.predict import image_predictor
 from artifactsdk.export.quantize import Int8Settings
 from artifactsdk.export.settings import DataSettings, ExportSettings
 from artifactsdk.export.sensitivity import module_key
@@ -100,7 +101,7 @@ def test_int8_that_keeps_the_labels_is_shipped_with_its_agreement(tmp_path, held
 
 def _predictor(bundle, entry, precision):
     path = Bundle.open(bundle).find_file("classifier", "onnx", precision).path
-    return image_predictor("classifier", OnnxPredictor(path), tiny_models.SPEC, entry["outputs"])
+    return image_predictor("classifier", onnx_file_backend(path).run_batch, tiny_models.SPEC, entry["outputs"])
 
 
 def test_verdicts_and_labels_on_real_images_are_measured_and_must_reach_the_minimum(tmp_path, heldout,

@@ -8,7 +8,7 @@ from tiny_models import SPEC
 
 from artifactsdk.errors import ExportError
 from artifactsdk.export.onnx_export import DEFAULT_OPSET, export_onnx
-from artifactsdk.export.predictors import OnnxPredictor
+from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
 from artifactsdk.export.simplify import simplify_onnx
 
 
@@ -24,7 +24,7 @@ def test_segmenter_graph_has_fixed_names_dynamic_axes_and_opset(fp32_segmenter):
     assert _dims(model.graph.input[0]) == ["batch", 3, "height", "width"]
     assert _dims(model.graph.output[0]) == ["batch", 1, "height", "width"]
     assert {o.domain: o.version for o in model.opset_import}[""] == DEFAULT_OPSET == 17
-    outputs = OnnxPredictor(path)(np.zeros((3, 3, 96, 128), np.float32))
+    outputs = onnx_file_backend(path).run_batch(np.zeros((3, 3, 96, 128), np.float32))
     assert outputs["artifact_logits"].shape == (3, 1, 96, 128)
 
 
@@ -45,7 +45,7 @@ def test_classifier_takes_only_pixels_and_has_text_embeddings_as_constants(tmp_p
     assert [o.name for o in graph.output] == ["class_logits", "artifact_logit"]
     assert _dims(graph.input[0]) == ["batch", 3, 64, 64]
     assert _dims(graph.output[0]) == ["batch", 13] and _dims(graph.output[1]) == ["batch", 1]
-    outputs = OnnxPredictor(path)(np.zeros((5, 3, 64, 64), np.float32))
+    outputs = onnx_file_backend(path).run_batch(np.zeros((5, 3, 64, 64), np.float32))
     assert outputs["class_logits"].shape == (5, 13)
 
 

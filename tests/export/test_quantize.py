@@ -9,7 +9,7 @@ from tiny_models import SPEC
 from artifactsdk.calibration.ranges import CalibrationMethodSettings
 from artifactsdk.calibration.reader import ImageBatchReader, preprocess_batch
 from artifactsdk.errors import ExportError
-from artifactsdk.export.predictors import OnnxPredictor
+from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
 from artifactsdk.export.quantize import Int8Settings, Quantizer, output_head_nodes
 
 
@@ -62,8 +62,8 @@ def test_same_inputs_give_a_byte_identical_int8_model(fp32_segmenter, calibratio
 def test_int8_stays_close_to_fp32(fp32_segmenter, calibration, heldout, tmp_path):
     path = _quantize(fp32_segmenter[1], calibration, tmp_path / "q.onnx")
     batch = preprocess_batch(heldout.images, SPEC)
-    expected = OnnxPredictor(fp32_segmenter[1])(batch)["artifact_logits"]
-    got = OnnxPredictor(path)(batch)["artifact_logits"]
+    expected = onnx_file_backend(fp32_segmenter[1]).run_batch(batch)["artifact_logits"]
+    got = onnx_file_backend(path).run_batch(batch)["artifact_logits"]
     # a random 3-layer net: a few 8-bit steps of error each, far below the output's spread
     assert np.abs(got - expected).max() < 0.1 * (expected.max() - expected.min())
     assert np.abs(got - expected).mean() < 0.02 * (expected.max() - expected.min())

@@ -6,14 +6,20 @@ from tiny_models import SPEC
 
 from artifactsdk.errors import ExportError
 from artifactsdk.export.pipeline import validation_batches
-from artifactsdk.export.predictors import OnnxPredictor, TorchPredictor
+from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
+from artifactsdk.runtimes.torch_backend import module_backend
 from artifactsdk.export.validate import compare_outputs, require_match
+
+
+def _torch(model, output: str):
+    """The torch reference as the exporter runs it: the runtime's torch backend, `output` named."""
+    return module_backend(model.eval, SPEC.to_manifest(), (output,)).run_batch
 
 
 def test_fp32_onnx_matches_torch_within_1e_4_on_real_images(fp32_segmenter, heldout):
     model, path = fp32_segmenter
     batches = validation_batches(heldout.images, SPEC, "segmentation", 32)
-    report = require_match(compare_outputs(TorchPredictor(model, ["artifact_logits"]), OnnxPredictor(path), batches),
+    report = require_match(compare_outputs(_torch(model, "artifact_logits"), onnx_file_backend(path).run_batch, batches),
                            "tiny segmenter")
     assert report.images == len(heldout) + 2  # every held-out image, plus two at another size
     assert {b.shape[0] for b in batches} >= {1, 2, 8}  # dynamic batch exercised
@@ -28,7 +34,7 @@ def test_a_mismatch_stops_the_export_with_the_numbers(fp32_segmenter, heldout):
         changed.load_state_dict(model.state_dict())
         changed.head.bias += 0.01  # a drift ONNX does not have
     batches = validation_batches(heldout.images, SPEC, "segmentation", 8)
-    report = compare_outputs(TorchPredictor(changed, ["artifact_logits"]), OnnxPredictor(path), batches)
+    report = compare_outputs(_torch(changed, "artifact_logits"), onnx_file_backend(path).run_batch, batches)
     assert report.outputs[0].max_abs == pytest.approx(0.01, rel=1e-3)
     with pytest.raises(ExportError, match=r"(?s)artifact_logits\s+max abs 1\.000e-02.*--no-validate"):
         require_match(report, "the fp32 ONNX segmenter")
@@ -38,7 +44,7 @@ def test_wrong_output_names_are_an_error(fp32_segmenter):
     model, path = fp32_segmenter
     batch = np.zeros((1, 3, 64, 64), np.float32)
     with pytest.raises(ExportError, match="output names"):
-        compare_outputs(TorchPredictor(model, ["mask"]), OnnxPredictor(path), [batch])
+        compare_outputs(_torch(model, "mask"), onnx_file_backend(path).run_batch, [batch])
 
 
 def _constant_predictor(value: float):

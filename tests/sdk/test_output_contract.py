@@ -15,7 +15,8 @@ import referencing
 from click.testing import CliRunner
 
 from artifactsdk.cli import main
-from artifactsdk.run_summary import KEYS, json_schema
+from artifactsdk.record_schema import json_schema
+from artifactsdk.run_summary import KEYS
 from tiny_bundle import write_red_square_images
 
 

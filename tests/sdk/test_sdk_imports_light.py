@@ -8,8 +8,8 @@ import json, sys
 import artifactsdk
 detector = artifactsdk.Detector.load({bundle!r})
 import numpy as np
-result = detector.detect(np.full((64, 64, 3), 128, np.uint8))
-print(json.dumps({{"heavy": sorted(m for m in ("torch", "onnx", "tensorrt") if m in sys.modules),
+result = detector.detect(np.full((64, 64, 3), 128, np.uint8)).to_dict()
+print(json.dumps({{"heavy": sorted(m for m in ("torch", "onnx", "tensorrt", "pyarrow") if m in sys.modules),
                   "backends": [b.name for b in detector.backends.values()]}}))
 """
 

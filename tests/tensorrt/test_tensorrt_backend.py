@@ -65,12 +65,12 @@ def test_contract_a_mismatched_engine_is_refused_before_deserialisation(
 @pytest.mark.gpu
 @needs_gpu
 def test_gpu_engine_runs_and_matches_onnx_runtime(bundle_factory):
-    from artifactsdk.export.predictors import OnnxPredictor
+    from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
 
     bundle = bundle_factory(("fp32",))
     build_bundle_engines(bundle, EngineBuildOptions(precision="fp16"))
     pixels = np.random.default_rng(0).normal(size=(2, 3, 64, 64)).astype(np.float32)
     with tensorrt_backend.TensorRTBackend(_engine_file(bundle)) as backend:
         got = backend.run({"pixels": pixels})["logits"]
-    expected = OnnxPredictor(bundle / "segmenter.fp32.onnx")(pixels)["logits"]
+    expected = onnx_file_backend(bundle / "segmenter.fp32.onnx").run_batch(pixels)["logits"]
     assert np.abs(got - expected).max() < 1e-2

@@ -2,6 +2,7 @@
 
 import base64
 
+import jsonschema
 import numpy as np
 import pytest
 from PIL import Image
@@ -9,6 +10,7 @@ from PIL import Image
 from artifactsdk import Detector
 from artifactsdk.image_io import load_image
 from artifactsdk.preprocess import InputSpec, to_tensor
+from artifactsdk.record_schema import SCHEMA
 from artifactsdk.web.parity import browser_detections, compare, mask_iou
 
 # Images in the served folder (tests/web/conftest.py, site).
@@ -61,6 +63,7 @@ def test_preprocessing_matches_the_python_tensor(page, web_out):
 def test_detections_match_the_python_runtime(page, web_out, python_detector):
     results = browser_detections(page, [f"test-images/{name}" for name in PARITY_IMAGES])
     for name, (record, mask) in zip(PARITY_IMAGES, results):
+        jsonschema.Draft202012Validator(SCHEMA).validate(record)  # the JS detector writes the same record
         detection = python_detector.detect(web_out / "test-images" / name)
         found = compare(record, mask, detection)
         assert found["mask_pixels"] > 0, f"{name}: pick images with artifacts, an empty mask proves nothing"

@@ -7,7 +7,8 @@
 //   const detector = await loadDetector({ device: "wasm" });   // or "webgpu"
 //   const { record, mask } = await detector.detect(fileOrBlobOrUrl);
 //
-// `record` has the fields of Detection.to_dict(); `mask` is the probability map at the
+// `record` is a detection record of detection.schema.json (the fields of Detection.to_dict(),
+// checked in the browser tests); `mask` is the probability map at the
 // image's size. Every number the Python runtime reads from the bundle (input size,
 // mean / std, thresholds, labels, trained classes, image score, region size, caption
 // places) comes from detector.json, written by `artifactsdk export-web`.
