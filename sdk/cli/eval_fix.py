@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.option_settings import trusted_keys_option
+from artifactsdk.cli.option_settings import trusted_keys_option
 
 TARGET_AREA_REDUCTION = 0.70
 TARGET_PSNR_GAIN = 3.0

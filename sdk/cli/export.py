@@ -9,7 +9,7 @@ import click
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.export.settings import ExportSettings
 from artifactsdk.export.sources.cli_options import source_options
-from artifactsdk.option_settings import CommaList, build_settings, settings_option
+from artifactsdk.cli.option_settings import CommaList, build_settings, settings_option
 
 
 def setting(path: str, *param_decls: str, **attrs):

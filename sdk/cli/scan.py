@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from artifactsdk.bundle import PRECISIONS
-from artifactsdk.option_settings import trusted_keys_option
+from artifactsdk.cli.option_settings import trusted_keys_option
 from artifactsdk.progress import Progress
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 from artifactsdk.scan.results import ROWS_PER_PART

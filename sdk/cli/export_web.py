@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.option_settings import trusted_keys_option
+from artifactsdk.cli.option_settings import trusted_keys_option
 
 
 @click.command("export-web")

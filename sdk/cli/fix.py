@@ -12,7 +12,7 @@ import click
 
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.image_files import collect_inputs
-from artifactsdk.option_settings import trusted_keys_option
+from artifactsdk.cli.option_settings import trusted_keys_option
 from artifactsdk.progress import Progress
 from artifactsdk.run_summary import emit
 

@@ -12,7 +12,7 @@ from artifactsdk.benchmarks.run import DETECTOR, BenchSettings
 from artifactsdk.benchmarks.timing import DEFAULT_DURATION_S
 from artifactsdk.bundle import ROLES
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.option_settings import CommaList, Shape, build_settings, settings_option
+from artifactsdk.cli.option_settings import CommaList, Shape, build_settings, settings_option
 
 
 def setting(path: str, *param_decls: str, **attrs):

@@ -8,7 +8,7 @@ import click
 
 from artifactsdk.errors import ArtifactSDKError, BundleError
 from artifactsdk.export.heldout import DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED
-from artifactsdk.option_settings import BundleArgument
+from artifactsdk.cli.option_settings import BundleArgument
 
 
 @click.command("validate")

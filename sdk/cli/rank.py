@@ -18,7 +18,7 @@ import click
 
 from artifactsdk.image_files import collect_inputs, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
-from artifactsdk.option_settings import BundleArgument, trusted_keys_option
+from artifactsdk.cli.option_settings import BundleArgument, trusted_keys_option
 from artifactsdk.progress import Progress
 from artifactsdk.run_summary import RunSummary, emit
 

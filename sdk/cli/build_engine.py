@@ -9,7 +9,7 @@ import click
 
 from artifactsdk.calibration.sources import calibration_loader
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.option_settings import Shape
+from artifactsdk.cli.option_settings import Shape
 from artifactsdk.progress import spinner
 
 

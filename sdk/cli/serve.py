@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 import uvicorn  # at import time, so a missing `serve` extra is reported by the command table
 
-from artifactsdk.option_settings import BundleArgument, build_settings, settings_option, trusted_keys_option
+from artifactsdk.cli.option_settings import BundleArgument, build_settings, settings_option, trusted_keys_option
 from artifactsdk.reward import REDUCTIONS
 from artifactsdk.serve.deadlines import deadline_protocol
 from artifactsdk.serve.settings import MiB, ServerSettings
