@@ -47,7 +47,8 @@ def image_predictor(role: str, predictor, spec, outputs: list[dict]):
     """Wrap a batch predictor as `training.evaluate` expects: one HxWx3 uint8 image in;
     segmenter: HxW artifact probabilities at the image's size; classifier: (class
     probabilities, has-artifact probability). Decoding of the outputs is the runtime's."""
-    from artifactsdk.postprocess import classifier_probabilities, segmenter_probability, upsample
+    from artifactsdk.masks import upsample
+    from artifactsdk.postprocess import classifier_probabilities, segmenter_probability
     from artifactsdk.preprocess import to_tensor
 
     if role == "segmenter":
