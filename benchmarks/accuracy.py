@@ -13,8 +13,8 @@ from dataclasses import replace
 
 from artifactsdk.benchmarks.subjects import Runner
 from artifactsdk.preprocess import InputSpec
-from artifactsdk.training.recipe import HELDOUT_SEED as HELD_OUT_SEED
-from artifactsdk.training.recipe import SIZE as HELD_OUT_IMAGE_SIZE
+from artifactsdk.training.recipe_sets import HELDOUT_SEED as HELD_OUT_SEED
+from artifactsdk.training.recipe_sets import SIZE as HELD_OUT_IMAGE_SIZE
 
 
 def held_out_samples(count: int, size: int = HELD_OUT_IMAGE_SIZE, seed: int = HELD_OUT_SEED) -> tuple:

@@ -103,8 +103,8 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
                evals: int, ops: str, max_drop: float, atol: float, tiny: bool, progress: Progress) -> TargetResult:
     import torch
 
-    from artifactsdk.benchmarks.run import time_subjects
     from artifactsdk.benchmarks.subjects import Subject, TorchRunner, onnx_file_subject, torchscript_subject
+    from artifactsdk.benchmarks.sweep import time_subjects
     from artifactsdk.benchmarks.timing import RunPolicy
     from artifactsdk.calibration.sources import SynthImages, load_images
     from artifactsdk.export.heldout import synthetic_heldout

@@ -69,7 +69,3 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="artifactsdk")
 def main() -> None:
     """artifactsdk: find, name, outline and fix perceptual artifacts in generated images."""
-
-
-if __name__ == "__main__":
-    main()
