@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from artifactsdk.benchmarks.subjects import Runner
+from artifactsdk.export.accuracy_gate import score
+from artifactsdk.export.bundle_eval import scoring_config
+from artifactsdk.export.heldout import synthetic_heldout
+from artifactsdk.export.predictors import image_predictor
 from artifactsdk.preprocess import InputSpec
 from artifactsdk.training.recipe_sets import HELDOUT_SEED as HELD_OUT_SEED
 from artifactsdk.training.recipe_sets import SIZE as HELD_OUT_IMAGE_SIZE
@@ -19,18 +23,12 @@ from artifactsdk.training.recipe_sets import SIZE as HELD_OUT_IMAGE_SIZE
 
 def held_out_samples(count: int, size: int = HELD_OUT_IMAGE_SIZE, seed: int = HELD_OUT_SEED) -> tuple:
     """`count` synthetic images with masks and class boxes, `size` x `size`."""
-    from artifactsdk.export.heldout import synthetic_heldout
-
     return synthetic_heldout(count, seed, size).samples
 
 
 def evaluate_runner(role: str, runner: Runner, model: dict, image_shape: tuple[int, int, int], samples) -> dict:
     """The `artifactsdk eval` metrics of one loaded configuration, the model fed at
     `image_shape` (C, H, W) as in the timing."""
-    from artifactsdk.export.accuracy_gate import score
-    from artifactsdk.export.bundle_eval import scoring_config
-    from artifactsdk.export.predictors import image_predictor
-
     spec = replace(InputSpec.from_manifest(model["input"]), height=image_shape[1], width=image_shape[2])
     predict = image_predictor(role, lambda batch: runner.run({spec.name: batch}), spec, model["outputs"])
     return score(role, predict, scoring_config(model), samples)

@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from artifactsdk.benchmarks.accuracy import HELD_OUT_IMAGE_SIZE, evaluate_runner, held_out_samples
 from artifactsdk.benchmarks.detector_e2e import bench_detector, write_test_image
 from artifactsdk.benchmarks.environment import bench_environment, load_average
 from artifactsdk.benchmarks.harness import ConfigResult, Skipped
@@ -74,9 +75,6 @@ def _file_subjects(settings: BenchSettings) -> list[Subject]:
 
 
 def _bundle_run(settings: BenchSettings, peaks: dict, progress: Progress):
-    # the held-out set's synthetic engine imports torch (1.8 s): only when accuracy is measured
-    from artifactsdk.benchmarks.accuracy import HELD_OUT_IMAGE_SIZE, evaluate_runner, held_out_samples
-
     bundle = Bundle.open(settings.bundle)
     roles = [m for m in settings.models if m in ROLES and m in bundle.roles]
     skipped = [Skipped(m, "-", "-", None, f"the bundle has no {m}") for m in settings.models

@@ -26,6 +26,7 @@ class TorchBackend(Backend):
             import torch
             from safetensors.torch import load_file
 
+            # imports torch: only when this runs
             from artifactsdk.models import build_model
         except ImportError as exc:
             raise MissingDependencyError(getattr(exc, "name", None) or "torch", "export",

@@ -21,6 +21,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
+from artifactsdk.detector import Detector
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.scan.pipeline import Item, Scanner
 from artifactsdk.scan.results import count_rows, drop_replaced_rows, part_stem, provenance, schema_with, utc_stamp
@@ -50,8 +51,6 @@ class ScanActor:
 
     def __init__(self, detector_options: dict, filesystems: tuple, workers: int, batch_size: int, skip: frozenset,
                  streams: int = 1):
-        from artifactsdk.detector import Detector
-
         self.detector = Detector.load(**detector_options)
         self.filesystems = filesystems
         self.scanner = Scanner(self.detector, workers, batch_size, skip, streams=streams)
@@ -69,7 +68,6 @@ def scan_ray(paths: list[str], out: str, detector_options: dict, options: RayOpt
     wrote (processed, flagged, failed), the images skipped, and the seconds spent listing the
     files, joining / starting Ray and running the job."""
     check_address(options.address)
-    from artifactsdk.detector import Detector
 
     # the bundle (and its signature) checked here, before any cluster work; its description
     # goes into every part file

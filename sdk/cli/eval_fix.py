@@ -10,6 +10,8 @@ import click
 
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.cli.option_settings import trusted_keys_option
+from artifactsdk.rectify.dependencies import prepare_torch
+from artifactsdk.rectify.evaluation import evaluate
 
 TARGET_AREA_REDUCTION = 0.70
 TARGET_PSNR_GAIN = 3.0
@@ -37,9 +39,6 @@ TARGET_PSNR_GAIN = 3.0
 @click.option("--quiet", is_flag=True, help="No progress and no table.")
 def eval_fix(data, count, json_path, inpainters, baseline, regions, bundle, trusted_keys, backend, device, threads, quiet):
     """Detected area and PSNR / SSIM inside the true regions, before vs after repair."""
-    from artifactsdk.rectify.dependencies import prepare_torch
-    from artifactsdk.rectify.evaluation import evaluate
-
     names = tuple(dict.fromkeys(inpainters + (() if baseline == "none" else (baseline,))))
     show = not quiet and sys.stderr.isatty()
 

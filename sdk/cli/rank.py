@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.image_files import collect_inputs, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.cli.option_settings import BundleArgument, trusted_keys_option
@@ -59,7 +60,6 @@ def _warnings_off(logger_name: str):
 def rank(paths, by, csv_path, top, copy_to, recursive, bundle, trusted_keys, backend, precision, batch_size, threads,
          as_json, quiet):
     """Rank images (files or folders) from fewest to most artifacts."""
-    from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.feedback.ranking import copy_ranked, rank_images, write_csv
     from artifactsdk.reward import ArtifactReward
 

@@ -15,6 +15,7 @@ import click
 
 from artifactsdk.bundle import PRECISIONS
 from artifactsdk.cli.option_settings import trusted_keys_option
+from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.progress import Progress
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 from artifactsdk.scan.results import ROWS_PER_PART
@@ -69,7 +70,6 @@ def scan(paths, out, engine, recursive, resume, mask, overlay, batch_size, worke
          trusted_keys, backend, precision, mode, reduced_decode, address, concurrency, ray_batch_size, cpus_per_actor,
          gpus_per_actor, rows_per_part, as_json, verbose, quiet) -> None:
     """Scan images (files, folders; URIs with --engine ray) into a Parquet results folder."""
-    from artifactsdk.errors import ArtifactSDKError
     from artifactsdk.run_summary import emit
     from artifactsdk.scan.ray_engine import RayOptions
     from artifactsdk.scan.results import (check_is_folder, check_results_folder, is_uri, lock_results,
