@@ -94,9 +94,9 @@ def test_every_source_package_is_listed_in_pyproject():
 
 
 def test_each_command_lives_in_its_own_command_module():
-    """`artifactsdk NAME` is the click command of a module named NAME_cli (ARCHITECTURE.md)."""
+    """`artifactsdk NAME` is the click command of the module artifactsdk.cli.NAME (ARCHITECTURE.md)."""
     from artifactsdk.cli import COMMANDS
 
     for name, (target, _, _) in COMMANDS.items():
         module = target.split(":")[0]
-        assert module.rsplit(".", 1)[1] == name.replace("-", "_") + "_cli", (name, module)
+        assert module == "artifactsdk.cli." + name.replace("-", "_"), (name, module)
