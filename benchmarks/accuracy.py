@@ -13,14 +13,12 @@ from dataclasses import replace
 
 from artifactsdk.preprocess import InputSpec
 from artifactsdk.runtimes.base import Backend
-from artifactsdk.training.recipe import HELDOUT_SEED as HELD_OUT_SEED
-from artifactsdk.training.recipe import SIZE as HELD_OUT_IMAGE_SIZE
+from artifactsdk.training.recipe_sets import HELDOUT_SEED as HELD_OUT_SEED
+from artifactsdk.training.recipe_sets import SIZE as HELD_OUT_IMAGE_SIZE
 
 
 def held_out_samples(count: int, size: int = HELD_OUT_IMAGE_SIZE, seed: int = HELD_OUT_SEED) -> tuple:
     """`count` synthetic images with masks and class boxes, `size` x `size`."""
-    from artifactsdk.export.heldout import synthetic_heldout
-
     return synthetic_heldout(count, seed, size).samples
 
 

@@ -7,13 +7,13 @@ import statistics
 import sys
 import time
 
+from artifactsdk import Detector
+from artifactsdk.bundle import Bundle
+from artifactsdk.manifest import verify_bundle
+
 
 def measure(bundle: str = "default", runs: int = 7) -> dict:
     """Median seconds of Detector.load and of hashing every listed file (verify_bundle)."""
-    from artifactsdk import Detector
-    from artifactsdk.bundle import Bundle
-    from artifactsdk.manifest import verify_bundle
-
     loads, hashing = [], []
     for _ in range(runs):
         started = time.perf_counter()

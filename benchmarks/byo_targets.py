@@ -31,9 +31,18 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.benchmarks.environment import bench_environment, load_average
 from artifactsdk.benchmarks.output import save_json
 from artifactsdk.benchmarks.peers import (MIT_B5, PAL_HEAD, PAL_SWIN_L, TINY_HEAD, TINY_MIT, TINY_SWIN,
                                           pal_upernet_swin, segformer_mit_b5, trace_torchscript)
+from artifactsdk.benchmarks.subjects import onnx_file_subject, Subject, TorchRunner, torchscript_subject
+from artifactsdk.benchmarks.sweep import time_subjects
+from artifactsdk.benchmarks.timing import RunPolicy
+from artifactsdk.calibration.sources import load_images, SynthImages
+from artifactsdk.export.heldout import synthetic_heldout
+from artifactsdk.export.sources.hf_segmentation import load_hf_segmenter
+from artifactsdk.export.sources.pipeline import export_sources
+from artifactsdk.export.sources.torchscript_segmenter import TorchScriptSpec, load_torchscript_segmenter
 from artifactsdk.progress import Progress
 from artifactsdk.export.sources import TRANSFORMER_FLOAT_OUTPUTS, TRANSFORMER_INT8_OPS
 
@@ -63,8 +72,8 @@ def _pal_source(workdir: Path, size: int, tiny: bool):
     """UPerNet + Swin-L traced to TorchScript (PAL's format), read by the TorchScript source."""
     import torch
 
+    # imports torch: only when this runs
     from artifactsdk.export.sources.adaptive_pooling import make_adaptive_pooling_exportable
-    from artifactsdk.export.sources.torchscript_segmenter import TorchScriptSpec, load_torchscript_segmenter
 
     swin, head = (TINY_SWIN, TINY_HEAD) if tiny else (PAL_SWIN_L, PAL_HEAD)
     torch.manual_seed(0)
@@ -86,8 +95,6 @@ def _segformer_source(workdir: Path, size: int, tiny: bool):
     import torch
     from transformers import SegformerImageProcessor
 
-    from artifactsdk.export.sources.hf_segmentation import load_hf_segmenter
-
     torch.manual_seed(0)
     directory = workdir / "segformer_mit_b5"
     segformer_mit_b5(TINY_MIT if tiny else MIT_B5).model.save_pretrained(directory)
@@ -103,14 +110,13 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
                evals: int, ops: str, max_drop: float, atol: float, tiny: bool, progress: Progress) -> TargetResult:
     import torch
 
-    from artifactsdk.benchmarks.run import time_subjects
+    from artifactsdk.benchmarks.sweep import time_subjects
     from artifactsdk.benchmarks.subjects import onnx_file_subject, torch_subject, torchscript_subject
     from artifactsdk.benchmarks.timing import RunPolicy
     from artifactsdk.calibration.sources import SynthImages, load_images
     from artifactsdk.export.heldout import synthetic_heldout
     from artifactsdk.export.quantize import Int8Settings
     from artifactsdk.export.settings import ExportSettings
-    from artifactsdk.export.sources.pipeline import export_sources
 
     torch.set_num_threads(threads)
     name, build = TARGETS[key]
@@ -178,8 +184,6 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
 @click.option("--progress/--no-progress", default=None, help="Stage lines on stderr (default: on a terminal).")
 def main(models, size, threads, runs, warmup, calib, evals, ops, max_drop, atol, workdir, tiny, json_path, progress):
     """Compile PAL's architecture and SegFormer MiT-B5 with the SDK to ONNX int8; time against torch fp32."""
-    from artifactsdk.benchmarks.environment import bench_environment, load_average
-
     progress = Progress(enabled=progress)
     load_at_start = load_average()
     document = {"command": " ".join(["python -m artifactsdk.benchmarks.byo_targets", *sys.argv[1:]]),

@@ -45,6 +45,7 @@ def write_test_image(path: Path, size: int = E2E_IMAGE_SIZE, seed: int = 1000) -
     """A synthetic image with artifacts, encoded as PNG (what a user would hand in)."""
     from PIL import Image
 
+    # imports scipy: only when this runs
     from artifactsdk.training.synth.engine import SynthConfig, generate_sample
 
     sample = generate_sample(seed, 0, SynthConfig(size=size))

@@ -18,14 +18,16 @@ from PIL import Image
 
 from artifactsdk.benchmarks.environment import bench_environment, load_average
 from artifactsdk.benchmarks.timing import LatencyStats, RunPolicy, time_calls
+from artifactsdk.detector import Detector
+from artifactsdk.rectify.fix import fix_image
+from artifactsdk.rectify.inpainters import get_inpainter
+from artifactsdk.rectify.zoom_in import plan, repair
 
 TARGET_SECONDS = 2.0
 
 
 def pick_images(data: Path, count: int, size: int = 512) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """Up to `count` images of `size` whose true mask plans one to three regions."""
-    from artifactsdk.rectify.zoom_in import plan
-
     picked = []
     for label in sorted((data / "labels").glob("*.png")):
         truth = np.asarray(Image.open(label)) > 0
@@ -53,15 +55,10 @@ def pick_images(data: Path, count: int, size: int = 512) -> list[tuple[str, np.n
 def main(data, count, inpainter, threads, runs, warmup, bundle, json_path):
     import torch
 
-    from artifactsdk.rectify.fix import fix_image
-    from artifactsdk.rectify.inpainters import get_inpainter
-    from artifactsdk.rectify.zoom_in import repair
-
     load_at_start = load_average()
     painter = get_inpainter(inpainter)
     detector = None
     if bundle is not None:
-        from artifactsdk.detector import Detector
         detector = Detector.load(bundle=bundle)
     images = pick_images(data, count)
     policy = RunPolicy(warmup=warmup, runs=runs, duration_s=None)

@@ -13,24 +13,24 @@ default segmenter:
 Both are built offline from transformers configs with random weights (latency does
 not depend on the weights). MACs are counted on a fixed-shape ONNX export of each.
 
-    python -m artifactsdk.benchmarks.peers --json out/peers.json --markdown out/peers.md
+    python -m artifactsdk.benchmarks.peers_cli --json out/peers.json --markdown out/peers.md
 """
 
 from __future__ import annotations
 
-import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import click
-
 from artifactsdk.benchmarks.harness import ConfigResult, Skipped
-from artifactsdk.progress import Progress
+from artifactsdk.benchmarks.plan import plan_bundle
 from artifactsdk.benchmarks.subjects import Subject, module_subject, onnx_file_subject, torchscript_subject
+from artifactsdk.benchmarks.sweep import time_subjects
 from artifactsdk.benchmarks.timing import RunPolicy
-from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.bundle import Bundle
+from artifactsdk.progress import Progress
 
 # Swin-L as mmseg builds it for 512x512 UPerNet (window 12), Swin-B as the repository's config
 # file of the checkpoint's name sets it, and mmseg's UPerNet head for PAL's 2 classes.
@@ -197,10 +197,6 @@ class PeersReport:
 def run_peers(bundle: str, workdir: Path, size: int, threads: int, policy: RunPolicy, peaks: dict,
               progress: Progress | None = None, tiny: bool = False) -> PeersReport:
     """Our segmenter (torch fp32, ORT fp32, ORT int8) and the peers, timed one after another."""
-    from artifactsdk.benchmarks.plan import plan_bundle
-    from artifactsdk.benchmarks.run import time_subjects
-    from artifactsdk.bundle import Bundle
-
     progress = progress or Progress(enabled=False)
     started = time.perf_counter()
     ours_plan = plan_bundle(Bundle.open(bundle), ["segmenter"], ["torch", "ort-cpu"], ["fp32", "int8"], size, threads)
@@ -216,58 +212,7 @@ def peers_in_tempdir(bundle: str, size: int, threads: int, policy: RunPolicy, pe
                      progress: Progress, workdir: Path | None = None, tiny: bool = False) -> PeersReport:
     """`run_peers` with its model files (about 1 GB at full size) in `workdir` or a
     temporary directory that is removed afterwards."""
-    import tempfile
-
     if workdir is not None:
         return run_peers(bundle, workdir, size, threads, policy, peaks, progress, tiny)
     with tempfile.TemporaryDirectory(prefix="artifactsdk-peers-") as tmp:
         return run_peers(bundle, Path(tmp), size, threads, policy, peaks, progress, tiny)
-
-
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--bundle", default="default", show_default=True, help="Bundle whose segmenter is 'ours'.")
-@click.option("--size", type=click.IntRange(min=32), default=512, show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True)
-@click.option("--runs", type=click.IntRange(min=1), default=3, show_default=True, help="Timed calls per model.")
-@click.option("--warmup", type=click.IntRange(min=0), default=PEER_WARMUP, show_default=True)
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the peers' TorchScript / ONNX files here (default: a temporary directory).")
-@click.option("--tiny", is_flag=True, help="Tiny versions of both architectures (for tests).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--quiet", is_flag=True)
-def main(bundle, size, threads, runs, warmup, workdir, tiny, json_path, markdown_path, quiet):
-    """Time PAL's UPerNet + Swin-L / -B (TorchScript) and SegFormer MiT-B5 (torch, ORT) against our segmenter."""
-    import shlex
-
-    from artifactsdk.benchmarks.environment import bench_environment, load_average
-    from artifactsdk.benchmarks.markdown import render, write_markdown
-    from artifactsdk.benchmarks.peak import machine_peak
-    from artifactsdk.benchmarks.report import BenchReport, write_json
-    from artifactsdk.benchmarks.run import providers_used
-
-    progress = Progress(quiet=quiet)
-    started, load_at_start = time.perf_counter(), load_average()
-    try:
-        peaks = machine_peak(threads)
-        peers = peers_in_tempdir(bundle, size, threads, RunPolicy(warmup=warmup, runs=runs, duration_s=None),
-                                 peaks, progress, workdir, tiny)
-    except ArtifactSDKError as exc:
-        raise click.ClickException(str(exc)) from exc
-    report = BenchReport(
-        command=shlex.join(["python", "-m", "artifactsdk.benchmarks.peers", *sys.argv[1:]]),
-        settings={"bundle": bundle, "size": size, "threads": threads, "runs": runs, "warmup": warmup, "tiny": tiny},
-        environment=bench_environment(threads, providers_used([*peers.ours_results, *peers.results]),
-                                      load_at_start),
-        machine_peak={p: v.to_dict() for p, v in peaks.items()}, backends={}, results=[], skipped=[],
-        peers=peers.to_dict(), wall_s=time.perf_counter() - started)
-    doc = report.to_dict()
-    if json_path:
-        write_json(report, json_path)
-    text = write_markdown(doc, markdown_path) if markdown_path else render(doc)
-    if not quiet:
-        click.echo(text)
-
-
-if __name__ == "__main__":
-    main()

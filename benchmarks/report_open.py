@@ -17,6 +17,9 @@ import click
 from artifactsdk.benchmarks.environment import load_average
 from artifactsdk.benchmarks.output import save_json
 from artifactsdk.benchmarks.timing import LatencyStats
+from artifactsdk.report.build import EMBED_MB, build_report
+from artifactsdk.report.results import load_items
+from artifactsdk.web.browser import launch
 
 TARGET_MS = 2000.0
 # Milliseconds from navigation start until the thumbnails in the first screen are decoded
@@ -30,8 +33,6 @@ OPENED = """async () => {
 
 
 def open_times(report: Path, runs: int, screenshot: Path | None) -> tuple[list[float], int]:
-    from artifactsdk.web.browser import launch
-
     times = []
     with launch() as browser:
         for run in range(runs):
@@ -57,9 +58,6 @@ def open_times(report: Path, runs: int, screenshot: Path | None) -> tuple[list[f
 @click.option("--embed-mb", type=click.FloatRange(min=0), help="As report's --embed-mb (default: the command's).")
 @click.option("--first", type=click.IntRange(min=1), help="Report only the first N records.")
 def main(results, out, runs, screenshot, json_path, embed_mb, first):
-    from artifactsdk.report.build import EMBED_MB, build_report
-    from artifactsdk.report.results import load_items
-
     load_at_start = load_average()
     with tempfile.TemporaryDirectory() as scratch:
         report = out or Path(scratch) / "report.html"

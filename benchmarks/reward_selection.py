@@ -24,7 +24,7 @@ from artifactsdk.progress import Progress
 from artifactsdk.reward import ArtifactReward
 from artifactsdk.training.real_data import read_ratings, split_by_prompt
 from artifactsdk.training.baselines import laplacian_variance
-from artifactsdk.training.recipe import RATINGS_HELDOUT_FRACTION
+from artifactsdk.training.recipe_sets import RATINGS_HELDOUT_FRACTION
 
 
 def score_images(folder: Path, names: list[str], reward: ArtifactReward, quiet: bool) -> dict[str, dict]:

@@ -10,7 +10,6 @@ and the client sends sequential requests of `batch` images. Each figure is the m
 
 from __future__ import annotations
 
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 import click
 
 from artifactsdk.benchmarks.environment import load_average
+from artifactsdk.benchmarks.local_server import free_port, wait_until_up
 from artifactsdk.benchmarks.output import print_and_save
 from artifactsdk.image_io import IMAGE_SUFFIXES
 from artifactsdk.reward import ArtifactReward
@@ -47,12 +47,6 @@ def in_process(images: list[bytes], bundle: str, threads: int | None, rounds: in
     return results
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def through_server(images: list[bytes], bundle: str, threads: int | None, rounds: int) -> dict:
     import httpx
 
@@ -74,21 +68,6 @@ def through_server(images: list[bytes], bundle: str, threads: int | None, rounds
     finally:
         server.terminate()
         server.wait(timeout=60)
-
-
-def wait_until_up(client, server, seconds: float = 120) -> None:
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise click.ClickException(f"artifactsdk serve exited with {server.returncode}")
-        try:
-            if client.get("/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise click.ClickException(f"artifactsdk serve did not answer within {seconds:.0f} s")
 
 
 @click.command()

@@ -6,30 +6,33 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from artifactsdk.benchmarks.accuracy import HELD_OUT_IMAGE_SIZE, evaluate_runner, held_out_samples
+from artifactsdk.benchmarks.detector_e2e import bench_detector, write_test_image
 from artifactsdk.benchmarks.environment import bench_environment, load_average
-from artifactsdk.benchmarks.harness import ConfigResult, Skipped, bench_subject
-from artifactsdk.benchmarks.macs import MacCount, count_macs
-from artifactsdk.benchmarks.plan import backend_name
+from artifactsdk.benchmarks.harness import ConfigResult, Skipped
+from artifactsdk.benchmarks.peak import machine_peak
+from artifactsdk.benchmarks.peers import PEER_WARMUP, peers_in_tempdir
+from artifactsdk.benchmarks.plan import TORCH_PRECISION, backend_name, plan_bundle
 from artifactsdk.benchmarks.report import (BenchReport, Gate, accuracy_drops, max_drop_gate, min_speedup_gate,
                                            speedups)
 from artifactsdk.benchmarks.subjects import Subject, onnx_file_subject, torchscript_subject
+from artifactsdk.benchmarks.sweep import providers_used, time_subjects
 from artifactsdk.benchmarks.timing import RunPolicy
 from artifactsdk.bundle import ROLES
 from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import ArtifactSDKError, InvalidInputError
 from artifactsdk.progress import Progress
+from artifactsdk.runtimes.registry import BACKENDS
 
 DETECTOR = "detector"
-# fp16 and plain fp32 MatMul run on the fp32 GEMM kernels; int8 on the integer ones.
-PEAK_FOR_PRECISION = {"fp32": "fp32", "fp16": "fp32", "int8": "int8"}
 
 
 @dataclass(frozen=True)
 class BenchSettings:
-    """What `artifactsdk bench` measures; its settings fill these fields (benchmarks/bench_cli.py)."""
+    """What `artifactsdk bench` measures; its settings fill these fields (sdk/cli/bench.py)."""
 
     # the bundle and threads of every subject; the "detector" subject runs it at each backend and precision
     detector: DetectorSettings = field(default_factory=lambda: DetectorSettings(threads=2))
@@ -59,39 +62,6 @@ class BenchSettings:
         return json.loads(json.dumps(asdict(self), default=str))
 
 
-class _MacCache:
-    """MAC counts per (ONNX file, input shape); a graph that cannot be counted gives None."""
-
-    def __init__(self):
-        self.counts: dict[tuple, MacCount | None] = {}
-
-    def get(self, subject: Subject, batch: int) -> MacCount | None:
-        if subject.onnx_file is None:
-            if subject.macs_per_image is None:
-                return None
-            total = subject.macs_per_image * batch
-            return MacCount(total=total, by_op={"counted_in_torch": total},
-                            input_shapes={subject.input_name: [batch, *subject.image_shape]})
-        key = (subject.onnx_file, batch, subject.image_shape)
-        if key not in self.counts:
-            try:
-                self.counts[key] = count_macs(subject.onnx_file, {subject.input_name: [batch, *subject.image_shape]})
-            except Exception:  # noqa: BLE001 - onnx's shape inference raises its own types; no count, no column
-                self.counts[key] = None
-        return self.counts[key]
-
-
-def with_machine_numbers(result: ConfigResult, macs: MacCount | None, peaks: dict) -> ConfigResult:
-    """`result` with its MACs per call and the fraction of the machine's peak it reaches."""
-    if macs is None:
-        return result
-    peak = peaks.get(PEAK_FOR_PRECISION.get(result.precision, "fp32"))
-    rate = macs.total / (result.latency.p50_ms / 1e3)
-    fraction = rate / (peak.gmacs_per_s * 1e9) if peak is not None else None
-    return replace(result, gmacs=macs.gmacs, fraction_of_peak=fraction,
-                   extra={**result.extra, "macs_by_op": macs.by_op, "macs_uncounted_nodes": len(macs.uncounted)})
-
-
 def _file_subjects(settings: BenchSettings) -> list[Subject]:
     if settings.input_shape is None:
         raise InvalidInputError("--onnx and --torchscript need --input-shape NxCxHxW, e.g. 1x3x512x512.")
@@ -102,32 +72,6 @@ def _file_subjects(settings: BenchSettings) -> list[Subject]:
         subjects.append(torchscript_subject(settings.torchscript, settings.input_shape, settings.detector.threads,
                                             onnx_file=settings.onnx))
     return subjects
-
-
-def time_subjects(subjects: list[Subject], batches, policy: RunPolicy, peaks: dict, progress: Progress,
-                  evaluate_for=lambda subject: None) -> tuple[list[ConfigResult], list[Skipped]]:
-    """Time every subject at every batch size; `evaluate_for(subject)` gives the accuracy
-    callback run at the first batch (or None). Failures become Skipped with the error."""
-    results, skipped, macs = [], [], _MacCache()
-    for subject in subjects:
-        for index, batch in enumerate(batches):
-            if subject.fixed_batch is not None and batch != subject.fixed_batch:
-                skipped.append(Skipped(subject.model, subject.backend, subject.precision, batch,
-                                       f"the model's input has a fixed batch of {subject.fixed_batch}"))
-                continue
-            evaluate = evaluate_for(subject) if index == 0 else None
-            try:
-                result = bench_subject(subject, batch, policy, progress, evaluate)
-            except Exception as exc:  # a configuration that fails is reported, the others still run
-                skipped.append(Skipped(subject.model, subject.backend, subject.precision, batch,
-                                       f"failed to run: {type(exc).__name__}: {exc}"))
-                progress.note(f"{subject.model} {subject.backend} {subject.precision} b{batch}: failed ({exc})")
-                continue
-            result = with_machine_numbers(result, macs.get(subject, batch), peaks)
-            results.append(result)
-            progress.note(f"{result.model} {result.backend} {result.precision} b{batch}: "
-                          f"p50 {result.latency.p50_ms:.2f} ms")
-    return results, skipped
 
 
 def _bundle_run(settings: BenchSettings, peaks: dict, progress: Progress):
@@ -163,10 +107,6 @@ def _bundle_run(settings: BenchSettings, peaks: dict, progress: Progress):
 
 def _detector_run(bundle, settings: BenchSettings, progress: Progress) -> tuple[list, list]:
     """The detector end to end for each requested backend and precision that can run."""
-    from artifactsdk.benchmarks.detector_e2e import bench_detector, write_test_image
-    from artifactsdk.benchmarks.plan import TORCH_PRECISION
-    from artifactsdk.detector import Detector
-
     results, skipped = [], []
     with tempfile.TemporaryDirectory(prefix="artifactsdk-bench-") as tmp:
         image = write_test_image(Path(tmp) / "detector_input.png")
@@ -193,18 +133,11 @@ def _detector_run(bundle, settings: BenchSettings, progress: Progress) -> tuple[
 
 
 def _backend_availability() -> dict:
-    from artifactsdk.runtimes.registry import BACKENDS
-
     status = {}
     for entry in BACKENDS:
         reason = entry.probe()
         status[entry.name] = {"available": reason is None, "reason": reason}
     return status
-
-
-def providers_used(results: list[ConfigResult]) -> list[str]:
-    providers = {p for r in results for p in r.extra.get("providers", [])}
-    return sorted(providers)
 
 
 def _gates(settings: BenchSettings, results: list[ConfigResult]) -> list[Gate]:
@@ -218,8 +151,6 @@ def _gates(settings: BenchSettings, results: list[ConfigResult]) -> list[Gate]:
 
 def run_bench(settings: BenchSettings, command: str, progress: Progress | None = None) -> BenchReport:
     """Everything `artifactsdk bench` measures, as one report."""
-    from artifactsdk.benchmarks.peak import machine_peak
-
     progress = progress or Progress(enabled=False)
     started, load_at_start = time.perf_counter(), load_average()
     peaks = machine_peak(settings.detector.threads) if settings.peak else {}
@@ -233,8 +164,6 @@ def run_bench(settings: BenchSettings, command: str, progress: Progress | None =
         results, skipped, detector = _bundle_run(settings, peaks, progress)
     peers = None
     if settings.peers:
-        from artifactsdk.benchmarks.peers import PEER_WARMUP, peers_in_tempdir
-
         size = settings.size or 512
         peers = peers_in_tempdir(settings.detector.bundle, size, settings.detector.threads,
                                  RunPolicy(warmup=PEER_WARMUP, runs=settings.peer_runs, duration_s=None), peaks,

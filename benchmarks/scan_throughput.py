@@ -86,6 +86,7 @@ def _run(command: list[str], env: dict | None = None) -> tuple[float, dict, Memo
 
 def _model_ms(results: Path) -> tuple[int, float]:
     """(rows without error, mean model milliseconds per image) of a scan's results."""
+    # imports pyarrow: only when this runs
     from artifactsdk.scan.results import read_results
 
     rows = [row for row in read_results(results).to_pylist() if row["error"] is None]

@@ -26,9 +26,9 @@ from pathlib import Path
 import click
 
 from artifactsdk.benchmarks.environment import load_average
+from artifactsdk.benchmarks.local_server import free_port, wait_until_up
 from artifactsdk.benchmarks.memory import reset_peak, status_kib
 from artifactsdk.benchmarks.output import print_and_save
-from artifactsdk.benchmarks.reward_throughput import free_port, wait_until_up
 from artifactsdk.serve.settings import ServerSettings
 
 SIDE = 4096

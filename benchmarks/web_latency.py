@@ -20,9 +20,12 @@ from pathlib import Path
 
 import click
 
+from artifactsdk import Detector
 from artifactsdk.benchmarks.environment import load_average
 from artifactsdk.benchmarks.output import save_json
 from artifactsdk.benchmarks.timing import LatencyStats, RunPolicy, measure
+from artifactsdk.web.browser import launch, serve
+from artifactsdk.web.export import CONFIG_NAME, export_web
 
 DEFAULT_IMAGE = "synth-000007.png"
 
@@ -54,8 +57,6 @@ def _median_stages(stages: list[dict]) -> dict:
 
 
 def browser_latency(web_dir: Path, image: Path, runs: int, warmup: int, device: str, threads: int) -> dict:
-    from artifactsdk.web.browser import launch, serve
-
     shutil.copy(image, web_dir / image.name)
     with serve(web_dir) as url, launch(webgpu=device == "webgpu") as browser:
         page = browser.new_page()
@@ -72,8 +73,6 @@ def browser_latency(web_dir: Path, image: Path, runs: int, warmup: int, device: 
 
 
 def python_latency(bundle: str, image: Path, runs: int, warmup: int, threads: int) -> dict:
-    from artifactsdk import Detector
-
     with Detector.load(bundle, backend="ort-cpu", precision="int8", threads=threads) as detector:
         stats = measure(lambda: detector.detect(image), RunPolicy(warmup=warmup, runs=runs, duration_s=None))
         timings = detector.detect(image).timings_ms
@@ -108,8 +107,6 @@ def markdown(result: dict) -> str:
               help="Threads of both runtimes (default: all cores, as the page served by serve.py uses).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def main(bundle, web_dir, image, runs, warmup, threads, json_path):
-    from artifactsdk.web.export import CONFIG_NAME, export_web
-
     threads = threads or os.cpu_count() or 1
     image = image or Path(str(resources.files("artifactsdk").joinpath("samples", DEFAULT_IMAGE)))
     load_at_start = load_average()

@@ -16,8 +16,12 @@ from pathlib import Path
 import click
 import numpy as np
 
+from artifactsdk import Detector
 from artifactsdk.benchmarks.output import save_json
 from artifactsdk.image_files import collect_inputs
+from artifactsdk.web.browser import launch, serve
+from artifactsdk.web.export import export_web
+from artifactsdk.web.parity import browser_detections, compare
 
 BATCH = 10  # images per page evaluation
 
@@ -44,11 +48,6 @@ def summarise(rows: list[dict]) -> dict:
               help="The models of both runtimes (export-web --wasm-precision, Detector precision).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def main(paths, count, bundle, precision, json_path):
-    from artifactsdk import Detector
-    from artifactsdk.web.browser import launch, serve
-    from artifactsdk.web.export import export_web
-    from artifactsdk.web.parity import browser_detections, compare
-
     items, _ = collect_inputs(paths, recursive=True)
     images = [path for path, _ in items][:count]
     rows = []

@@ -17,7 +17,7 @@ from typing import Iterator, Protocol
 import numpy as np
 
 from artifactsdk.errors import ArtifactSDKError, DatasetError
-from artifactsdk.image_io import IMAGE_SUFFIXES
+from artifactsdk.image_io import IMAGE_SUFFIXES, load_image
 from artifactsdk.progress import collect
 
 DEFAULT_CALIB_COUNT = 256
@@ -62,8 +62,6 @@ def list_image_files(root: str | Path) -> list[Path]:
 def read_rgb(path: Path) -> np.ndarray:
     """Decode as the runtime does (EXIF orientation, any mode to RGB), so calibration sees
     what a Detector sees; an unreadable file stops the calibration naming the file."""
-    from artifactsdk.image_io import load_image
-
     try:
         return load_image(path).pixels
     except ArtifactSDKError as exc:
@@ -113,6 +111,7 @@ class SynthImages:
 
 
 def _generate(seed: int, size: int, index: int):
+    # imports scipy: only when this runs
     from artifactsdk.training.synth import SynthConfig, generate_sample
 
     return generate_sample(seed, index, SynthConfig(size=size))

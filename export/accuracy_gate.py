@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from artifactsdk.errors import ExportError
+from artifactsdk.training.evaluate import evaluate
 
 # role -> (the eval metric the gate watches, its key in training.evaluate's result)
 GATE_METRIC = {"segmenter": "iou", "classifier": "macro_f1"}
@@ -16,8 +17,6 @@ REFERENCE = "fp32"
 
 def score(role: str, predict, config: dict, samples, quiet: bool = True) -> dict:
     """The eval metrics of one predictor (image -> probabilities) on `samples`."""
-    from artifactsdk.training.evaluate import evaluate
-
     arguments = ({"predict_segmenter": predict, "segmenter_config": config} if role == "segmenter"
                  else {"predict_classifier": predict, "classifier_config": config})
     return evaluate(list(samples), quiet=quiet, **arguments)[role]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from artifactsdk.export.simplify import sort_topologically, strip_noise
+
 
 def convert_fp16(fp32_path: str | Path, out_path: str | Path) -> Path:
     import onnx
     from onnxruntime.transformers.float16 import convert_float_to_float16
-
-    from artifactsdk.export.simplify import sort_topologically, strip_noise
 
     model = convert_float_to_float16(onnx.load(str(fp32_path)), keep_io_types=True)
     sort_topologically(model.graph)

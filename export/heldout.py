@@ -9,6 +9,7 @@ from pathlib import Path
 from artifactsdk.calibration.sources import ImageSet, image_sha256, synthetic_samples
 from artifactsdk.errors import ExportError
 from artifactsdk.progress import collect
+from artifactsdk.training.datasets import load_samples
 
 DEFAULT_EVAL_COUNT = 128
 DEFAULT_EVAL_SEED = 104729  # never a calibration or training seed of the shipped models
@@ -36,8 +37,6 @@ def synthetic_heldout(count: int, seed: int, size: int, quiet: bool = True) -> H
 
 def folder_heldout(root: str | Path, quiet: bool = True) -> HeldOutSet:
     """Every sample of the dataset at `root` (synth output, PAL or SynArtifact-1K layout)."""
-    from artifactsdk.training.datasets import load_samples
-
     samples = load_samples(root, quiet)
     if not samples:
         raise ExportError(f"the held-out dataset {root} is empty; the accuracy gate needs images.")

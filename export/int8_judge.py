@@ -15,7 +15,7 @@ from pathlib import Path
 
 from artifactsdk.calibration.reader import ImageBatchReader, preprocess_batch
 from artifactsdk.calibration.record import CalibrationRecord
-from artifactsdk.calibration.sources import ImageSet
+from artifactsdk.calibration.sources import FolderImages, ImageSet
 from artifactsdk.errors import ExportError
 from artifactsdk.export.accuracy_gate import gate, score
 from artifactsdk.export.heldout import HeldOutSet
@@ -51,14 +51,10 @@ class ModelScoring:
                              self.settings.quiet))
 
     def labels(self, path: Path) -> list[frozenset]:
-        from artifactsdk.export.label_agreement import label_sets
-
         return label_sets(self.predictor(path), self.config, self.heldout.images)
 
     def evaluate_and_label(self, path: Path) -> tuple[dict, list[frozenset]]:
         """`evaluate` and `labels` from one run of the model over the held-out images."""
-        from artifactsdk.export.label_agreement import label_sets
-
         run, outputs = self.predictor(path), {}
 
         def predict(image):  # the held-out images are the same objects in both passes
@@ -71,8 +67,6 @@ class ModelScoring:
 
     def real_image_decisions(self, path: Path, images: list) -> dict[str, list]:
         """The verdicts (and, for a classifier, label sets) of the model at `path` on `images`."""
-        from artifactsdk.export.label_agreement import label_sets, verdicts
-
         run = self.predictor(path)
         outputs = [run(image) for image in images]
         indices = range(len(images))
@@ -117,8 +111,6 @@ class Int8Judge:
     verdict in `last` and says whether it is acceptable."""
 
     def __init__(self, scoring: ModelScoring, fp32: Path, fp32_accuracy: dict, feeds: list[dict]):
-        from artifactsdk.export.sensitivity import run_outputs
-
         self.scoring, self.fp32_accuracy, self.feeds = scoring, fp32_accuracy, feeds
         self.int8 = scoring.settings.int8
         self.reference = run_outputs(fp32, feeds)
@@ -129,9 +121,6 @@ class Int8Judge:
         self.last: Int8Attempt | None = None
 
     def __call__(self, path: Path) -> bool:
-        from artifactsdk.export.label_agreement import agreement
-        from artifactsdk.export.sensitivity import output_sqnr, run_outputs
-
         measured = {"output_sqnr_db": round(output_sqnr(self.reference, run_outputs(path, self.feeds)), 2)}
         keeps_decisions = True
         if self.reference_labels is None:
@@ -154,9 +143,6 @@ class Int8Judge:
 
 def agreement_images(settings: ExportSettings) -> list:
     """The real images of every --agreement-images folder, in sorted order."""
-    from artifactsdk.calibration.sources import FolderImages
-    from artifactsdk.progress import collect
-
     images = []
     for folder in settings.data.agreement_dirs:
         source = FolderImages(Path(folder))
@@ -171,10 +157,6 @@ def write_int8(scoring: ModelScoring, fp32: Path, int8_path: Path, calibration: 
                fp32_accuracy: dict) -> tuple[CalibrationRecord, Int8Attempt]:
     """Calibrate and quantize `fp32` into `int8_path`, searching for modules to keep in
     float while the candidate is not acceptable and the settings allow."""
-    from artifactsdk.export.quantize import Quantizer
-    from artifactsdk.export.sensitivity import PROBE_IMAGES, search_float_groups
-    from artifactsdk.progress import Progress
-
     if calibration is None:
         raise ExportError("int8 needs calibration images: pass --calib DIR or --calib-synth N --seed S.")
     int8, spec = scoring.settings.int8, scoring.spec
@@ -197,9 +179,6 @@ def write_int8(scoring: ModelScoring, fp32: Path, int8_path: Path, calibration: 
 def require_exact(int8_path: Path, settings: Int8Settings) -> dict:
     """The file's integer-exactness record (export/int8_exactness.py); a preset with 7-bit
     weights promises exact arithmetic on every x86 path, and a file that breaks it fails the export."""
-    from artifactsdk.export.int8_exactness import exactness_record
-    from artifactsdk.export.quantize import PRESETS
-
     record = exactness_record(int8_path)
     if PRESETS[settings.preset].reduce_range and record["saturating_products"]:
         raise ExportError(f"{int8_path.name}: {len(record['saturating_products'])} integer products can add two "

@@ -19,10 +19,12 @@ from artifactsdk.export.bundle_writer import (
     staged_bundle,
     write_bundle,
 )
+from artifactsdk.export.fp16 import convert_fp16
 from artifactsdk.export.heldout import HeldOutSet
 from artifactsdk.export.onnx_export import export_onnx, output_names, spatially_dynamic
 from artifactsdk.export.int8_judge import ModelScoring, write_int8
 from artifactsdk.export.settings import NATIVE, ExportSettings
+from artifactsdk.export.simplify import simplify_onnx
 from artifactsdk.export.validate import ValidationReport, compare_outputs, require_match
 from artifactsdk.preprocess import InputSpec
 from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
@@ -95,8 +97,6 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, se
             paths["int8"].unlink()
             fallback = {"int8": attempt.fallback_record(settings.int8)}
     if "fp16" in settings.precisions:
-        from artifactsdk.export.fp16 import convert_fp16
-
         convert_fp16(paths["fp32"], paths["fp16"])
         files["fp16"] = onnx_file_entry(bundle_dir, paths["fp16"].name, "fp16", settings.opset,
                                         {"keep_io_types": True})
@@ -116,8 +116,6 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, se
 
 def _write_fp32(write_onnx, target: Path, opset: int) -> None:
     """The raw export, simplified into `target`."""
-    from artifactsdk.export.simplify import simplify_onnx
-
     with tempfile.TemporaryDirectory(prefix="artifactsdk-export-") as work:
         raw = Path(work) / "raw.onnx"
         write_onnx(raw, opset)
@@ -127,6 +125,7 @@ def _write_fp32(write_onnx, target: Path, opset: int) -> None:
 def export_checkpoints(checkpoints: dict[str, Path], bundle_dir: str | Path, settings: ExportSettings,
                        heldout: HeldOutSet, calibration: ImageSet | None = None) -> dict:
     """Export every checkpoint directory (role -> dir) into one bundle; return the manifest."""
+    # imports torch: only when this runs
     from artifactsdk.models import load_checkpoint
     from artifactsdk.models.checkpoint import WEIGHTS_FILE
 

@@ -10,10 +10,12 @@ from artifactsdk.errors import ExportError
 from artifactsdk.export.heldout import require_disjoint
 from artifactsdk.export.pipeline import export_checkpoints
 from artifactsdk.export.settings import ExportSettings
+from artifactsdk.export.sources.pipeline import export_sources, largest_source_input
 
 
 def checkpoint_dirs(target: str, checkpoint: Path | None) -> dict[str, Path]:
     """role -> checkpoint directory; for `all`, `checkpoint` holds segmenter/ and classifier/."""
+    # imports torch: only when this runs
     from artifactsdk.models.checkpoint import shipped_weights
 
     root = checkpoint or shipped_weights()
@@ -29,6 +31,7 @@ def checkpoint_dirs(target: str, checkpoint: Path | None) -> dict[str, Path]:
 
 def largest_input(checkpoints: dict) -> int:
     """Images are made once at the largest input size; smaller models resize them as the runtime does."""
+    # imports torch: only when this runs
     from artifactsdk.models import read_config
 
     sizes = [read_config(directory)["input"] for directory in checkpoints.values()]
@@ -40,8 +43,6 @@ def export_bundle(checkpoints: dict[str, Path], out: str | Path, settings: Expor
     """Export checkpoint directories (role -> dir) into the bundle `out`; return its manifest.
     `sources` (role -> SourceModel from export/sources: Hugging Face, TorchScript) take the
     place of native checkpoints."""
-    from artifactsdk.export.sources.pipeline import export_sources, largest_source_input
-
     size = largest_source_input(sources) if sources else largest_input(checkpoints)
     heldout = settings.data.heldout(size, settings.quiet)
     calibration = None

@@ -13,6 +13,7 @@ from pathlib import Path
 from artifactsdk.calibration.ranges import CalibrationMethodSettings, compute_ranges
 from artifactsdk.errors import ExportError
 from artifactsdk.export.float_nodes import float_module_nodes
+from artifactsdk.export.simplify import strip_noise
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,6 @@ class Quantizer:
         """The int8 model with the settings' float nodes, the heads and `extra_float_nodes` in float."""
         import onnx
         from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-
-        from artifactsdk.export.simplify import strip_noise
 
         preset = PRESETS[self.settings.preset]
         excluded = sorted({*self.settings.keep_float_nodes, *self.heads, *extra_float_nodes})

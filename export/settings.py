@@ -1,7 +1,7 @@
 """What an export does, as one settings object per concern: `ExportSettings` (precisions,
 validation, gate), its `Int8Settings` (export/quantize.py) and `DataSettings` (calibration
 and held-out images). `artifactsdk export` fills them from its options (one option per
-field, declared with artifactsdk.option_settings); from Python:
+field, declared with artifactsdk.cli.option_settings); from Python:
 
     export_bundle(checkpoints, out, ExportSettings(int8=Int8Settings(min_sqnr_db=38)))
 """

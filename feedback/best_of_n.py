@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from artifactsdk.errors import InvalidInputError
+from artifactsdk.rectify import fix_image
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,6 @@ def select(images: list, seeds: tuple[int, ...], prompt: str, reward, *, fix: bo
     index = int(np.nanargmax(rewards))
     fixed = None
     if fix:  # repairs the pixels the winner was judged on, whatever type the generator returned
-        from artifactsdk.rectify import fix_image
-
         winner = info["detections"][index]
         fixed = fix_image(reward.detector, winner.image, detection=winner, inpainter=inpainter)
     return BestOfN(fixed.image if fixed is not None else images[index], index, seeds[index], seeds, rewards, info,

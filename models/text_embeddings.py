@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from artifactsdk.errors import MissingDependencyError
+from artifactsdk.models.checkpoint import load_checkpoint, save_checkpoint, WEIGHTS_FILE
 
 
 def _sentence_model():
@@ -48,8 +49,6 @@ def reembed_checkpoint(checkpoint: str | Path, labels: list[dict], out_dir: str 
     or rewording a prompt). Known classes keep their learned bias; a new class is
     scored zero-shot until it is fine-tuned. Writes to ``out_dir`` (default: in place)."""
     from safetensors import safe_open
-
-    from artifactsdk.models.checkpoint import WEIGHTS_FILE, load_checkpoint, save_checkpoint
 
     model, config = load_checkpoint(checkpoint)
     if config["task"] != "classification":

@@ -13,6 +13,8 @@ from artifactsdk.detection import DetectionFailure
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.image_files import OutputNames
 from artifactsdk.progress import Progress
+from artifactsdk.rectify.comparison import comparison_image
+from artifactsdk.rectify.fix import fix_image
 from artifactsdk.run_summary import RunSummary
 
 
@@ -61,9 +63,6 @@ def fix_files(detector, images: list[tuple[Path, Path]], unreadable: list[dict],
 
 def fix_one(detector, path: Path, stem: Path, painter, rounds: int, device: str, save_comparison: bool) -> dict:
     from PIL import Image
-
-    from artifactsdk.rectify.comparison import comparison_image
-    from artifactsdk.rectify.fix import fix_image
 
     result = fix_image(detector, path, inpainter=painter, rounds=rounds, device=device)
     output = stem.with_name(stem.name + ".png")

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from artifactsdk.errors import InvalidInputError
+from artifactsdk.rectify.dependencies import resolve_device
 from artifactsdk.rectify.inpainters import Inpainter, get_inpainter
 from artifactsdk.rectify.zoom_in import RepairPass, ZoomInConfig, repair
 
@@ -73,11 +75,8 @@ def fix_image(detector, image, detection=None, inpainter: str | Inpainter = "bui
     `rounds` rounds; in each, a window whose detected area did not shrink is put back as it
     was, and a round after the first is kept only if it shrinks the detected area.
     Regions are the detection's pixels over its own `pixel_threshold`."""
-    from artifactsdk.rectify.dependencies import resolve_device
-
     started = time.perf_counter()
     if rounds < 1:
-        from artifactsdk.errors import InvalidInputError
         raise InvalidInputError(f"rounds must be at least 1, found {rounds}")
     painter = get_inpainter(inpainter)
     torch_device = resolve_device(device)

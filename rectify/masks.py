@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.rectify import dependencies
+import artifactsdk.rectify.dependencies as dependencies
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 with exclusive ends
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from artifactsdk.rectify import dependencies
+import artifactsdk.rectify.dependencies as dependencies
 
 PSNR_CAP = 60.0  # dB reported for a region restored exactly (MSE 0)
 

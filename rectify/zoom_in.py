@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.rectify import dependencies
+import artifactsdk.rectify.dependencies as dependencies
 from artifactsdk.rectify.inpainters.base import Inpainter, check_pair
 from artifactsdk.rectify.masks import Box, Component, binarize, components, dilate_component, feather, paint
 from artifactsdk.rectify.windows import context_window, merge

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 def _provider_probe(provider: str, hint: str) -> Callable[[], str | None]:
     def probe() -> str | None:
+        # onnxruntime (0.16 s) is imported when a backend is probed or picked, as the backends are
         from artifactsdk.runtimes.onnxruntime_backend import available_providers
 
         providers = available_providers()

@@ -33,6 +33,7 @@ class TorchBackend(Backend):
         try:
             from safetensors.torch import load_file
 
+            # imports torch: only when this runs
             from artifactsdk.models import build_model
         except ImportError as exc:
             raise MissingDependencyError(getattr(exc, "name", None) or "torch", "export",

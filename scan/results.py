@@ -31,6 +31,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as fs
 import pyarrow.parquet as pq
 
+from artifactsdk import __version__
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.result_folder import hold_lock
 from artifactsdk.scan.rows import KEY, SCHEMA, to_table
@@ -56,8 +57,6 @@ def part_stem(run: str, writer: int) -> str:
 
 def provenance(description: dict) -> dict:
     """What made the rows, from `Detector.describe()`: stored in every part file's metadata."""
-    from artifactsdk import __version__
-
     return {"artifactsdk_version": __version__,
             "bundle": {"name": description.get("bundle_name"), "version": description.get("bundle_version"),
                        "path": description["bundle"]},

@@ -13,6 +13,7 @@ from artifactsdk.errors import BundleError, InvalidInputError
 from artifactsdk.manifest import MANIFEST_NAME, parse_manifest, read_manifest_bytes, verify_file
 from artifactsdk.runtimes.base import ModelFile
 from artifactsdk.thresholds import Thresholds, stored_thresholds
+from artifactsdk.signing import verify_signature
 
 PRECISIONS = ("auto", "fp32", "int8", "fp16")
 # What precision="auto" loads, in order of preference: int8 is the CPU's fast path; a GPU
@@ -79,8 +80,6 @@ class Bundle:
         root = resolve_bundle_dir(bundle)
         data = read_manifest_bytes(root)
         if trusted_keys is not None:
-            from artifactsdk.signing import verify_signature
-
             verify_signature(root, data, trusted_keys)
         return cls(root, parse_manifest(data, str(root / MANIFEST_NAME)))
 

@@ -11,9 +11,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+from PIL import Image
 
 from artifactsdk.errors import ArtifactSDKError, InvalidInputError
+from artifactsdk.image_io import load_image
+from artifactsdk.masks import upsample
+from artifactsdk.preprocess import resize_rgb
 from artifactsdk.record_schema import safe_text
+from artifactsdk.render import heatmap as draw_heatmap
+from artifactsdk.render import overlay as draw_overlay
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,6 @@ class Detection:
     @cached_property
     def mask(self) -> np.ndarray:
         """Artifact probability per pixel, HxW float32 at `size` (zeros if not segmented)."""
-        from artifactsdk.postprocess import upsample
-
         width, height = self.size
         if self.model_mask is None:
             return np.zeros((height, width), dtype=np.float32)
@@ -83,24 +87,18 @@ class Detection:
 
     def mask_image(self):
         """The binary mask as a black-and-white PIL image (white = artifact), at `size`."""
-        from PIL import Image
-
         return Image.fromarray(self.binary_mask().astype("uint8") * 255)
 
     def overlay(self, image=None, alpha: float = 0.55):
         """PAL-style view: artifact pixels tinted magenta, regions outlined (a PIL image)."""
-        from artifactsdk.render import overlay
-
-        return overlay(self._pixels(image), self.binary_mask(), self.regions, alpha=alpha)
+        return draw_overlay(self._pixels(image), self.binary_mask(), self.regions, alpha=alpha)
 
     def heatmap(self, image=None, alpha: float | None = None):
         """The probability mask as a colour map; laid over the image with opacity `alpha`
         when `alpha` is given."""
-        from artifactsdk.render import heatmap
-
         if alpha is None:
-            return heatmap(self.mask)
-        return heatmap(self.mask, self._pixels(image), alpha)
+            return draw_heatmap(self.mask)
+        return draw_heatmap(self.mask, self._pixels(image), alpha)
 
     def _pixels(self, image) -> np.ndarray:
         """The pixels to draw on, at `size` (the kept image may have been decoded smaller)."""
@@ -109,12 +107,8 @@ class Detection:
                 raise InvalidInputError("this Detection keeps no image; pass the image to draw on")
             pixels = self.image
         else:
-            from artifactsdk.image_io import load_image
-
             pixels = load_image(image).pixels
         if (pixels.shape[1], pixels.shape[0]) != self.size:
-            from artifactsdk.preprocess import resize_rgb
-
             pixels = resize_rgb(pixels, self.size[1], self.size[0])
         return pixels
 

@@ -1,7 +1,7 @@
 """`DetectorSettings`: the one declaration of a Detector's options.
 
 `Detector.load(settings)` takes it; the commands declare their detector options from it
-(`artifactsdk.detector_options`), and the server's `ServerSettings`, `ArtifactReward` and
+(`artifactsdk.cli.detector_options`), and the server's `ServerSettings`, `ArtifactReward` and
 the scan's Ray actors carry one nested. A new option is a field here and its use in
 `Detector`; every command, the server and the reward then have it
 (tests/sdk/test_detector_settings_reach.py holds this).

@@ -11,6 +11,8 @@ import os
 import platform
 import sys
 
+from artifactsdk import __version__
+
 OPTIONAL_MODULES = ("torch", "onnx", "optimum", "tensorrt")
 
 
@@ -85,8 +87,6 @@ def environment(check_optional: bool = True) -> dict:
     """Everything `artifactsdk info --json` prints."""
     import numpy
     import onnxruntime
-
-    from artifactsdk import __version__
 
     info = {
         "artifactsdk": __version__,

@@ -9,9 +9,9 @@ Python loop is over runs, not pixels.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 
 from artifactsdk.detection import Detection, Region
+from artifactsdk.masks import area_share
 from artifactsdk.thresholds import Thresholds, labels_over
 
 MIN_REGION_FRACTION = 0.002  # smaller components are noise, not regions
@@ -183,12 +183,6 @@ def caption(class_name: str | None, box: tuple[int, int, int, int], size: tuple[
     return f"{what} {place} ({area_share(area_fraction)} % of the image)"
 
 
-def area_share(area_fraction: float) -> str:
-    """A region's share of the image in whole percent as captions write it: "< 1", "4", "37"."""
-    percent = area_fraction * 100
-    return "< 1" if percent < 1 else f"{percent:.0f}"
-
-
 def find_regions(probability: np.ndarray, size: tuple[int, int], threshold: float,
                  label: tuple[str, str] | None, min_fraction: float = MIN_REGION_FRACTION) -> tuple[Region, ...]:
     """Regions of the (h, w) probability map over `threshold`, boxes scaled to `size`.
@@ -259,14 +253,6 @@ def with_evidence(segmenter_map: np.ndarray | None, evidence: np.ndarray, thresh
         segmenter_map = np.zeros((evidence.shape[0] * EVIDENCE_CELL_PIXELS, evidence.shape[1] * EVIDENCE_CELL_PIXELS),
                                  np.float32)
     return np.maximum(segmenter_map, nearest(rescaled, segmenter_map.shape))
-
-
-def upsample(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """(h, w) float map -> (height, width) float32, bilinear."""
-    if (probability.shape[1], probability.shape[0]) == tuple(size):
-        return probability.astype(np.float32, copy=True)
-    image = Image.fromarray(np.ascontiguousarray(probability, dtype=np.float32))
-    return np.asarray(image.resize(tuple(size), Image.BILINEAR), dtype=np.float32)
 
 
 # -- the result ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from artifactsdk.postprocess import area_share
+from artifactsdk.masks import area_share
 
 MAGENTA = np.array([255, 0, 255], dtype=np.float32)
 CAPTION_PAD = 2  # pixels between a caption's text and the edge of its box

@@ -1,5 +1,4 @@
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -8,10 +7,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-# The tiny-bundle builder lives with the runtime tests; the SDK, reward, feedback and server tests use it too.
-sys.path.insert(0, str(Path(__file__).resolve().parent / "runtime"))
-
-from tiny_bundle import build_tiny_bundle  # noqa: E402
+# The tiny-bundle builder lives with the runtimes' tests (pyproject's pytest `pythonpath`);
+# the SDK, reward, feedback and server tests use it too.
+from tiny_bundle import build_tiny_bundle
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +31,6 @@ def detector(tiny_bundle):
 def samples():
     """The folder of sample images shipped in the package (read-only)."""
     from importlib import resources
-    from pathlib import Path
 
     return Path(str(resources.files("artifactsdk").joinpath("samples")))
 
@@ -58,7 +55,7 @@ def reference_bundle(tmp_path_factory):
     pytest.importorskip("torch")
     from click.testing import CliRunner
 
-    from artifactsdk.export.export_cli import export
+    from artifactsdk.cli.export import export
 
     out = tmp_path_factory.mktemp("reference") / "bundle"
     result = CliRunner().invoke(export, ["all", "--out", str(out), "--precision", "fp32", "--bundle-files",

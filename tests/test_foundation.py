@@ -94,9 +94,29 @@ def test_every_source_package_is_listed_in_pyproject():
 
 
 def test_each_command_lives_in_its_own_command_module():
-    """`artifactsdk NAME` is the click command of a module named NAME_cli (ARCHITECTURE.md)."""
+    """`artifactsdk NAME` is the click command of the module artifactsdk.cli.NAME (ARCHITECTURE.md)."""
     from artifactsdk.cli import COMMANDS
 
     for name, (target, _, _) in COMMANDS.items():
         module = target.split(":")[0]
-        assert module.rsplit(".", 1)[1] == name.replace("-", "_") + "_cli", (name, module)
+        assert module == "artifactsdk.cli." + name.replace("-", "_"), (name, module)
+
+
+def test_every_python_m_tool_is_a_command_under_the_contracts():
+    """A module with a `__main__` block is a command: listed in the cli-independence contract,
+    so no library imports it (ARCHITECTURE.md). Not tools: the benchmark report's re-render
+    (`python -m artifactsdk.benchmarks.markdown FILE`, a library module) and web/serve.py,
+    which `export-web` copies into its output as a standalone script."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "cli-independence")
+    not_tools = {"artifactsdk.benchmarks.markdown", "artifactsdk.web.serve"}
+    tools = set()
+    for namespace, folder in config["tool"]["setuptools"]["package-dir"].items():
+        for source in (root / folder).rglob("*.py"):
+            if 'if __name__ == "__main__":' in source.read_text():
+                tools.add(".".join((namespace, *source.relative_to(root / folder).with_suffix("").parts)))
+    assert tools - not_tools <= set(contract["modules"]), tools - not_tools - set(contract["modules"])

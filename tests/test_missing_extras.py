@@ -17,7 +17,7 @@ def hide(monkeypatch, *modules: str) -> None:
     for name in modules:
         monkeypatch.setitem(sys.modules, name, None)
     for name in [name for name in sys.modules if name.startswith("artifactsdk.")]:
-        if name.split(".")[1] in ("serve", "report", "feedback", "scan", "benchmarks"):
+        if name.split(".")[1] in ("serve", "report", "feedback", "scan", "benchmarks") or name.startswith("artifactsdk.cli."):
             monkeypatch.delitem(sys.modules, name)
 
 

@@ -13,7 +13,8 @@ from typing import Callable
 
 import numpy as np
 
-from artifactsdk.postprocess import classifier_probabilities, segmenter_probability, upsample
+from artifactsdk.masks import upsample
+from artifactsdk.postprocess import classifier_probabilities, segmenter_probability
 from artifactsdk.preprocess import InputSpec, to_tensor
 from artifactsdk.runtimes.base import Backend
 from artifactsdk.runtimes.torch_backend import module_backend

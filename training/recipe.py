@@ -35,12 +35,13 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.models import load_checkpoint, save_checkpoint
 from artifactsdk.models.checkpoint import shipped_weights
+from artifactsdk.training.real_data import read_ratings, split_by_prompt, write_ratings
+from artifactsdk.training.recipe_sets import (CAMERA_EFFECTS, HELDOUT_COUNT, HELDOUT_SEED, NEGATIVE_FRACTION,
+                                              RATINGS_HELDOUT_FRACTION, SIZE, TRAIN_COUNT, TRAIN_SEED, TUNE_COUNT,
+                                              TUNE_FRACTION, TUNE_SEED)
 
-TRAIN_SEED, TRAIN_COUNT, HELDOUT_SEED, HELDOUT_COUNT, SIZE = 1, 4000, 1000, 500, 512
-TUNE_SEED, TUNE_COUNT, TUNE_FRACTION = 2, 800, 0.5  # synthetic images for tune, apart from training's
-CAMERA_EFFECTS, NEGATIVE_FRACTION = 0.4, 0.35
-RATINGS_HELDOUT_FRACTION = 0.35  # of the prompts; their images are never used for tuning
 CLASSIFIER_RUN_SIZE = 512  # trained on 256 crops, run (and its image score fitted) at 512
 # Fewer denoising steps, more artifacts: the rated set's groups of the same generator.
 WORSE_GROUPS = ("midjourney_lowstep:midjourney_normal", "sd1.5_lowstep:sd1.5_normal")
@@ -78,8 +79,6 @@ def make_synth(out: Path, seed: int, count: int, photos: Path) -> None:
 
 def split_ratings(ratings: Path, work: Path) -> tuple[Path, Path]:
     """(train, held-out) ratings CSVs of the rated set, split by prompt."""
-    from artifactsdk.training.real_data import read_ratings, split_by_prompt, write_ratings
-
     train, heldout = split_by_prompt(read_ratings(ratings / "mos.csv"), RATINGS_HELDOUT_FRACTION)
     return write_ratings(work / "ratings-train.csv", train), write_ratings(work / "ratings-heldout.csv", heldout)
 
@@ -87,8 +86,6 @@ def split_ratings(ratings: Path, work: Path) -> tuple[Path, Path]:
 def ship(checkpoint: Path, destination: Path) -> None:
     """Copy a trained checkpoint into the package as fp16 safetensors."""
     import torch
-
-    from artifactsdk.models import load_checkpoint, save_checkpoint
 
     model, config = load_checkpoint(checkpoint)
     config.pop("format_version", None)

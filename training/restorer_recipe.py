@@ -25,13 +25,16 @@ from pathlib import Path
 import click
 import numpy as np
 
+from artifactsdk.rectify.inpainters.diffusion import harmonic_fill
+from artifactsdk.rectify.inpainters.restorer import FILL_SWEEPS, RestorerInpainter
+from artifactsdk.rectify.zoom_in import plan, working_crops
+
 CROP = 128
 
 
 def window_triples(seed: int, index: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(image, hole, clean) at working size for every context window of one synthetic sample."""
-    from artifactsdk.rectify.inpainters.restorer import RestorerInpainter
-    from artifactsdk.rectify.zoom_in import plan, working_crops
+    # imports scipy: only when this runs
     from artifactsdk.training.synth.engine import SynthConfig, generate_sample
 
     sample = generate_sample(seed, index, SynthConfig(size=512))
@@ -91,9 +94,8 @@ def train(triples, steps: int, batch: int, seed: int, out: Path, start: Path | N
           max_lr: float = 2e-3) -> None:
     import torch
 
-    from artifactsdk.rectify.inpainters.diffusion import harmonic_fill
+    # imports torch: only when this runs
     from artifactsdk.models.restorer import RestorerNet
-    from artifactsdk.rectify.inpainters.restorer import FILL_SWEEPS
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -136,6 +138,7 @@ def train(triples, steps: int, batch: int, seed: int, out: Path, start: Path | N
 def main(seed, count, steps, batch, workers, threads, pairs_path, out, start, max_lr):
     import torch
 
+    # imports torch: only when this runs
     from artifactsdk.models.restorer import shipped_restorer
 
     torch.set_num_threads(threads)

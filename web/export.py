@@ -83,7 +83,7 @@ def _model_files(bundle: Bundle, role: str, models_dir: Path, wasm_precision: st
             shutil.copyfile(source.path, target)
         else:
             try:
-                from artifactsdk.export.fp16 import convert_fp16
+                from artifactsdk.export.fp16 import convert_fp16  # onnx, from the export extra (optional here)
             except ModuleNotFoundError as exc:
                 raise MissingDependencyError(f"the WebGPU (fp16) model is converted with '{exc.name}': "
                                              "pip install 'artifactsdk[export]', or use --no-webgpu.") from exc

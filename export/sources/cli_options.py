@@ -16,6 +16,8 @@ import functools
 import click
 
 from artifactsdk.errors import ArtifactSDKError, ExportError
+from artifactsdk.export.sources.hf_segmentation import load_hf_segmenter
+from artifactsdk.export.sources.torchscript_segmenter import TorchScriptSpec, load_torchscript_segmenter
 
 SOURCE_KEYS = ("hf_dir", "hf_output", "hf_clip", "torchscript", "ts_output", "size", "mean", "std",
                "colour_order", "artifact_class")
@@ -58,14 +60,12 @@ def load_sources(target: str, checkpoint, hf_dir=None, hf_output="sigmoid", hf_c
     if target != role:
         raise ExportError(f"{given[0]} gives a {role}; run 'artifactsdk export {role} {given[0]} ...'.")
     if hf_dir is not None:
-        from artifactsdk.export.sources.hf_segmentation import load_hf_segmenter
-
         return {role: load_hf_segmenter(hf_dir, hf_output, artifact_class, _size(size))}
     if hf_clip is not None:
+        # imports torch: only when this runs
         from artifactsdk.export.sources.hf_clip import load_hf_clip
 
         return {role: load_hf_clip(hf_clip, _size(size))}
-    from artifactsdk.export.sources.torchscript_segmenter import TorchScriptSpec, load_torchscript_segmenter
 
     defaults = TorchScriptSpec()
     height, width = _size(size) or (defaults.height, defaults.width)

@@ -37,6 +37,7 @@ def load_hf_segmenter(directory: str | Path, output: str = "sigmoid", artifact_c
 
     `output`: `sigmoid` for one artifact channel (DiffDoctor's detector), `softmax` for
     two classes (clean, artifact); `artifact_class` is the artifact channel."""
+    # imports torch: only when this runs
     from artifactsdk.export.sources.artifact_head import SOURCE_SEMANTICS, ArtifactLogitModel, check_channels
 
     import torch

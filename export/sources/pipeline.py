@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from artifactsdk.export.bundle_writer import write_bundle
 from artifactsdk.export.sources import SourceModel
 
 
@@ -18,6 +19,7 @@ def source_options(source: SourceModel, options):
     the user chose ops or nodes to keep in float."""
     from dataclasses import replace
 
+    # imports onnx: only when this runs
     from artifactsdk.export.quantize import quantizable_op_types
 
     settings = options.int8
@@ -31,7 +33,7 @@ def source_options(source: SourceModel, options):
 def export_sources(sources: dict[str, SourceModel], bundle_dir: str | Path, options, heldout,
                    calibration=None) -> dict:
     """Export every source (role -> SourceModel) into one bundle; return the manifest."""
-    from artifactsdk.export.bundle_writer import write_bundle
+    # imports onnx: only when this runs
     from artifactsdk.export.pipeline import export_model
 
     bundle_dir = Path(bundle_dir)

@@ -77,6 +77,7 @@ def load_torchscript_segmenter(path: str | Path, spec: TorchScriptSpec = TorchSc
     """SourceModel for the scripted segmenter at `path`, fed and read as `spec` says."""
     import torch
 
+    # imports torch: only when this runs
     from artifactsdk.export.sources.artifact_head import SOURCE_SEMANTICS, ArtifactLogitModel, check_channels
 
     path = Path(path)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.rectify.inpainters.base import Inpainter
+from artifactsdk.rectify.inpainters.diffusers_pipeline import DiffusersInpainter
 from artifactsdk.rectify.inpainters.diffusion import DiffusionInpainter
 from artifactsdk.rectify.inpainters.patchmatch import PatchMatchInpainter
 from artifactsdk.rectify.inpainters.restorer import RestorerInpainter
 from artifactsdk.rectify.inpainters.telea import TeleaInpainter
+from artifactsdk.rectify.inpainters.torchscript import TorchScriptInpainter
 
 # The exemplar fill is the default: smooth fills (harmonic, Telea) look like the blur
 # artifacts the segmenter learned, so it finds more artifact after them than before, while
@@ -40,9 +42,7 @@ def get_inpainter(spec: str | Inpainter) -> Inpainter:
         return _BY_NAME[kind]()
     if kind in _WITH_PATH and path:
         if kind == "diffusers":
-            from artifactsdk.rectify.inpainters.diffusers_pipeline import DiffusersInpainter
             return DiffusersInpainter(path)
-        from artifactsdk.rectify.inpainters.torchscript import TorchScriptInpainter
         return TorchScriptInpainter(path)
     raise InvalidInputError(f"unknown inpainter {spec!r}; expected one of: {', '.join(CHOICES)}")
 

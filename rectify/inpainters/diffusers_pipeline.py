@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.rectify import dependencies
+import artifactsdk.rectify.dependencies as dependencies
 from artifactsdk.rectify.inpainters.base import Inpainter
 from artifactsdk.rectify.inpainters.padding import pad_to_multiple
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from artifactsdk.rectify import dependencies
+import artifactsdk.rectify.dependencies as dependencies
 from artifactsdk.rectify.inpainters.base import Inpainter
 from artifactsdk.rectify.inpainters.tensors import to_image, to_tensors
 

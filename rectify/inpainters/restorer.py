@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from artifactsdk.rectify import dependencies
+import artifactsdk.rectify.dependencies as dependencies
 from artifactsdk.rectify.inpainters.base import Inpainter
 from artifactsdk.rectify.inpainters.diffusion import harmonic_fill
 from artifactsdk.rectify.inpainters.padding import pad_to_multiple
@@ -34,6 +34,7 @@ class RestorerInpainter(Inpainter):
         key = str(device)
         if key not in self._networks:
             dependencies.torch()
+            # imports torch: only when this runs
             from artifactsdk.models.restorer import load_restorer
 
             self._networks[key] = load_restorer(self.weights).to(device)
@@ -41,6 +42,7 @@ class RestorerInpainter(Inpainter):
 
     def _inpaint(self, image: np.ndarray, mask: np.ndarray, device) -> np.ndarray:
         torch = dependencies.torch()
+        # imports torch: only when this runs
         from artifactsdk.models.restorer import downsampling_factor
 
         torch_device = dependencies.resolve_device(device)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from artifactsdk.rectify import dependencies
+import artifactsdk.rectify.dependencies as dependencies
 from artifactsdk.rectify.inpainters.base import Inpainter
 
 

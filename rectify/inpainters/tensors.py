@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from artifactsdk.rectify import dependencies
+import artifactsdk.rectify.dependencies as dependencies
 
 
 def to_tensors(image: np.ndarray, mask: np.ndarray, device):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from artifactsdk.errors import InvalidInputError
-from artifactsdk.rectify import dependencies
+import artifactsdk.rectify.dependencies as dependencies
 from artifactsdk.rectify.inpainters.base import Inpainter
 from artifactsdk.rectify.inpainters.padding import pad_to_multiple
 from artifactsdk.rectify.inpainters.tensors import to_image, to_tensors

@@ -6,7 +6,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from artifactsdk.benchmarks import peers
+from artifactsdk.benchmarks import peers, peers_cli
 from artifactsdk.benchmarks.macs import count_macs
 
 SIZE = 64
@@ -37,7 +37,7 @@ def test_pal_torchscript_returns_the_argmax_mask_at_input_resolution(tmp_path):
 
 
 def test_peers_script_times_ours_and_both_peers(bench_bundle, tmp_path):
-    result = CliRunner().invoke(peers.main, [
+    result = CliRunner().invoke(peers_cli.main, [
         "--bundle", str(bench_bundle), "--size", "32", "--tiny", "--runs", "1", "--warmup", "0",
         "--workdir", str(tmp_path / "work"), "--json", str(tmp_path / "peers.json"), "--quiet"],
         catch_exceptions=False)

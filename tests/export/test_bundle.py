@@ -9,7 +9,7 @@ from artifactsdk.calibration.record import image_list_sha256
 from artifactsdk.export.bundle_writer import write_bundle
 from artifactsdk.export.pipeline import export_model
 from artifactsdk.export.settings import ExportSettings
-from artifactsdk.export.validate_cli import validate
+from artifactsdk.cli.validate import validate
 from artifactsdk.manifest import read_manifest, sha256_file
 
 MODELS = ((tiny_models.TinySegmenter, tiny_models.segmenter_config),
@@ -103,8 +103,8 @@ def test_eval_scores_a_bundle_like_validate_does(bundles, tmp_path):
     from artifactsdk.bundle import Bundle
     from artifactsdk.export.bundle_eval import score_bundle
     from artifactsdk.training.datasets import load_samples
-    from artifactsdk.training.eval_cli import eval_command
-    from artifactsdk.training.synth_cli import synth
+    from artifactsdk.cli.eval import eval_command
+    from artifactsdk.cli.synth import synth
 
     data = tmp_path / "data"
     assert CliRunner().invoke(synth, ["--out", str(data), "--count", "6", "--seed", "4", "--size", "64",

@@ -3,7 +3,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from artifactsdk.export.export_cli import export
+from artifactsdk.cli.export import export
 from artifactsdk.manifest import read_manifest
 
 

@@ -88,8 +88,7 @@ def test_a_product_whose_pairs_can_pass_int16_is_named_and_fails_the_cpu_preset(
 
 
 EMULATED = """
-import numpy as np, sys
-sys.path.insert(0, {tests!r})
+import numpy as np
 from test_int8_exactness import integer_product
 rng = np.random.default_rng(1)
 activations = rng.integers(200, 256, (32, 64), dtype=np.uint8)
@@ -107,9 +106,9 @@ def test_an_emulated_avx2_cpu_saturates_8_bit_weights_and_multiplies_7_bit_ones_
     """qemu-user's Haswell (AVX2, no VNNI, no AVX-512): ONNX Runtime takes its vpmaddubsw path there."""
     from pathlib import Path
 
-    script = EMULATED.format(tests=str(Path(__file__).parent))
-    run = subprocess.run(["qemu-x86_64", "-cpu", "Haswell", sys.executable, "-c", script],
-                         capture_output=True, text=True, timeout=600)
+    # `python -c` imports from its working directory: this test module's folder.
+    run = subprocess.run(["qemu-x86_64", "-cpu", "Haswell", sys.executable, "-c", EMULATED],
+                         cwd=Path(__file__).parent, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     eight_bit, seven_bit = (int(line) for line in run.stdout.split())
     assert eight_bit > 0, "8-bit weights were exact: the emulated CPU did not take the AVX2 path"

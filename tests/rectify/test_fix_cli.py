@@ -3,8 +3,6 @@ runtime tests: its segmenter marks strongly red pixels, so red squares painted o
 smooth scene are artifacts the repair must remove."""
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +11,7 @@ from PIL import Image
 
 from artifactsdk.cli import main
 from fixing_scenes import smooth_scene
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
-from tiny_bundle import build_tiny_bundle  # noqa: E402
+from tiny_bundle import build_tiny_bundle
 
 
 @pytest.fixture(scope="module")

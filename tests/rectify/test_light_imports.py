@@ -12,7 +12,7 @@ def run(code: str) -> subprocess.CompletedProcess:
 def test_importing_the_sdk_and_the_rectify_package_does_not_import_torch():
     result = run(
         "import sys, artifactsdk, artifactsdk.rectify, artifactsdk.rectify.fix, artifactsdk.rectify.zoom_in\n"
-        "import artifactsdk.rectify.inpainters, artifactsdk.rectify.fix_cli\n"
+        "import artifactsdk.rectify.inpainters, artifactsdk.cli.fix\n"
         "import importlib.util\n"
         "if importlib.util.find_spec('artifactsdk.detector'): import artifactsdk.detector\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from artifactsdk.cli import main
-from artifactsdk.option_settings import TRUSTED_KEYS_VARIABLE
+from artifactsdk.cli.option_settings import TRUSTED_KEYS_VARIABLE
 from artifactsdk.signing import sign_bundle
 from bundle_tools import copy_bundle, edit, key_pair, only_fp32
 from tiny_bundle import red_square_image

@@ -1,13 +1,7 @@
-import sys
-from pathlib import Path
-
 import pytest
 from PIL import Image
 
-# The tiny-bundle builder lives with the runtime tests.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
-
-from tiny_bundle import build_tiny_bundle, red_square_image  # noqa: E402
+from tiny_bundle import build_tiny_bundle, red_square_image
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""`artifactsdk detect --sheet`: the contact sheet of overlays (artifactsdk.contact_sheet).
+"""`artifactsdk detect --sheet`: the contact sheet of overlays (artifactsdk.cli.contact_sheet).
 
 The CLI tests run the shipped default bundle on small images; they check layout and
 plumbing, never what the models find."""
@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from artifactsdk.cli import main
-from artifactsdk.contact_sheet import BACKGROUND, GAP, SheetBuilder, TileStyle, shorten, tile
+from artifactsdk.cli.contact_sheet import BACKGROUND, GAP, SheetBuilder, TileStyle, shorten, tile
 
 SOLID = (20, 90, 230)  # a blue no overlay tint or caption uses
 

@@ -6,7 +6,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from artifactsdk.option_settings import CommaList, build_settings, settings_option
+from artifactsdk.cli.option_settings import CommaList, build_settings, settings_option
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from artifactsdk.image_io import load_image
+from artifactsdk.masks import upsample
 from artifactsdk.postprocess import (artifact_score, build_detection, calibrated, caption, classifier_probabilities,
-                                     find_regions, label_runs, segmenter_probability, upsample)
+                                     find_regions, label_runs, segmenter_probability)
 from artifactsdk.thresholds import Thresholds
 
 

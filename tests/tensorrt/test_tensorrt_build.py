@@ -19,7 +19,7 @@ from gpu_marks import GPU, needs_gpu
 from artifactsdk.cli import main
 from artifactsdk.errors import BundleError, ExportError, InvalidInputError
 from artifactsdk.export.tensorrt_build import EngineBuildOptions, build_bundle_engines
-from artifactsdk.option_settings import parse_shape
+from artifactsdk.cli.option_settings import parse_shape
 from artifactsdk.manifest import read_manifest, sha256_file, verify_bundle
 from artifactsdk.runtimes.tensorrt_support import GpuIdentity, check_engine_compatible
 

@@ -4,7 +4,6 @@ known artifacts, and blurring a checkerboard gives images of known sharpness."""
 
 import csv
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +18,7 @@ from artifactsdk.training.datasets import load_samples
 from artifactsdk.training.real_data import group_from_name
 from artifactsdk.training.baselines import laplacian_variance
 from artifactsdk.training.real_eval import parse_auroc_split
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
-from tiny_bundle import build_tiny_bundle, red_square_image  # noqa: E402
+from tiny_bundle import build_tiny_bundle, red_square_image
 
 NO_BOX = (0, 0, 0, 0)
 

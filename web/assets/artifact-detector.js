@@ -466,7 +466,7 @@ export function buildRecord(image, config, classProbs, imageProb, map, evidence 
   return { record, map: reported };
 }
 
-/** The (h, w) map bilinearly resized to the image's size (artifactsdk.postprocess.upsample). */
+/** The (h, w) map bilinearly resized to the image's size (artifactsdk.masks.upsample). */
 export function upsample(map, width, height) {
   const data = resize(map.data, map.width, map.height, 1, width, height, "bilinear");
   return { data, width, height };

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.training.arrays import classification_arrays, segmentation_arrays
+from artifactsdk.training.datasets import load_samples
 
 
 @click.command("train")
@@ -46,8 +48,7 @@ def train(model: str, data: Path, out: Path, epochs: int, seed: int, batch_size:
     """Train the default MODEL (segmenter or classifier) on the CPU; deterministic by --seed."""
     import torch
 
-    from artifactsdk.training.arrays import classification_arrays, segmentation_arrays
-    from artifactsdk.training.datasets import load_samples
+    # imports torch: only when this runs
     from artifactsdk.training.train import TrainOptions, train_classifier, train_segmenter
 
     torch.set_num_threads(threads)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.option_settings import trusted_keys_option
+from artifactsdk.cli.option_settings import trusted_keys_option
+from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.web.export import export_web
 
 
 @click.command("export-web")
@@ -27,9 +29,6 @@ from artifactsdk.option_settings import trusted_keys_option
 def export_web_command(bundle, out, wasm_precision, webgpu, ort_from, as_json, trusted_keys) -> None:
     """Write BUNDLE ('default' or a bundle folder) as a static site: int8 (or fp32) models, ONNX Runtime
     Web, the detector module, a demo page and serve.py (COOP / COEP for WASM threads)."""
-    from artifactsdk.errors import ArtifactSDKError
-    from artifactsdk.web.export import export_web
-
     try:
         summary = export_web(bundle, out, wasm_precision=wasm_precision, webgpu=webgpu, ort_from=ort_from,
                              trusted_keys=trusted_keys)

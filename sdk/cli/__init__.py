@@ -16,23 +16,23 @@ from artifactsdk.errors import MissingDependencyError
 # name -> (module:attribute of the click command, one-line help shown by --help, the extra
 # that installs what it needs beyond the core: named when an import fails)
 COMMANDS: dict[str, tuple[str, str, str | None]] = {
-    "info": ("artifactsdk.info_cli:info", "Versions, execution providers and CPU features of this machine.", None),
-    "synth": ("artifactsdk.training.synth_cli:synth", "Write a synthetic artifact dataset (images, masks, annotations).", "train"),
-    "train": ("artifactsdk.training.train_cli:train", "Train the default segmenter or classifier.", "train"),
-    "tune": ("artifactsdk.training.tune_cli:tune", "Fit the image score and thresholds on real images.", "train"),
-    "eval": ("artifactsdk.training.eval_cli:eval_command", "Evaluate a checkpoint or a bundle on a dataset.", "train"),
-    "export": ("artifactsdk.export.export_cli:export", "Export checkpoints to an ONNX bundle (fp32 / int8 / fp16).", "export"),
-    "validate": ("artifactsdk.export.validate_cli:validate", "Re-check a bundle's hashes and accuracy.", "export"),
-    "detect": ("artifactsdk.detect_cli:detect", "Find, name and outline artifacts in images.", None),
-    "scan": ("artifactsdk.scan.scan_cli:scan", "Scan many images into Parquet (pipelined, or on Ray with --engine ray).", "scale"),
-    "bench": ("artifactsdk.benchmarks.bench_cli:bench", "Measure latency, throughput, memory and accuracy.", "bench"),
-    "fix": ("artifactsdk.rectify.fix_cli:fix", "Repaint detected artifacts with zoom-in inpainting (torch).", "fix"),
-    "eval-fix": ("artifactsdk.rectify.eval_fix_cli:eval_fix", "Measure repairs on synthetic images with known clean originals.", "fix"),
-    "rank": ("artifactsdk.feedback.rank_cli:rank", "Rank generated images from fewest to most artifacts.", None),
-    "serve": ("artifactsdk.serve.serve_cli:serve", "Serve detection and rewards over HTTP (FastAPI + uvicorn).", "serve"),
-    "export-web": ("artifactsdk.web.export_web_cli:export_web_command", "Write the detector as a static web folder (ONNX Runtime Web).", "export"),
-    "report": ("artifactsdk.report.report_cli:report", "An HTML report of detect / scan results: grid, sort, filter, plots.", "report"),
-    "build-engine": ("artifactsdk.export.build_engine_cli:build_engine", "Build TensorRT engines for a bundle (needs an NVIDIA GPU).", "tensorrt"),
+    "info": ("artifactsdk.cli.info:info", "Versions, execution providers and CPU features of this machine.", None),
+    "synth": ("artifactsdk.cli.synth:synth", "Write a synthetic artifact dataset (images, masks, annotations).", "train"),
+    "train": ("artifactsdk.cli.train:train", "Train the default segmenter or classifier.", "train"),
+    "tune": ("artifactsdk.cli.tune:tune", "Fit the image score and thresholds on real images.", "train"),
+    "eval": ("artifactsdk.cli.eval:eval_command", "Evaluate a checkpoint or a bundle on a dataset.", "train"),
+    "export": ("artifactsdk.cli.export:export", "Export checkpoints to an ONNX bundle (fp32 / int8 / fp16).", "export"),
+    "validate": ("artifactsdk.cli.validate:validate", "Re-check a bundle's hashes and accuracy.", "export"),
+    "detect": ("artifactsdk.cli.detect:detect", "Find, name and outline artifacts in images.", None),
+    "scan": ("artifactsdk.cli.scan:scan", "Scan many images into Parquet (pipelined, or on Ray with --engine ray).", "scale"),
+    "bench": ("artifactsdk.cli.bench:bench", "Measure latency, throughput, memory and accuracy.", "bench"),
+    "fix": ("artifactsdk.cli.fix:fix", "Repaint detected artifacts with zoom-in inpainting (torch).", "fix"),
+    "eval-fix": ("artifactsdk.cli.eval_fix:eval_fix", "Measure repairs on synthetic images with known clean originals.", "fix"),
+    "rank": ("artifactsdk.cli.rank:rank", "Rank generated images from fewest to most artifacts.", None),
+    "serve": ("artifactsdk.cli.serve:serve", "Serve detection and rewards over HTTP (FastAPI + uvicorn).", "serve"),
+    "export-web": ("artifactsdk.cli.export_web:export_web_command", "Write the detector as a static web folder (ONNX Runtime Web).", "export"),
+    "report": ("artifactsdk.cli.report:report", "An HTML report of detect / scan results: grid, sort, filter, plots.", "report"),
+    "build-engine": ("artifactsdk.cli.build_engine:build_engine", "Build TensorRT engines for a bundle (needs an NVIDIA GPU).", "tensorrt"),
 }
 
 
@@ -69,7 +69,3 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="artifactsdk")
 def main() -> None:
     """artifactsdk: find, name, outline and fix perceptual artifacts in generated images."""
-
-
-if __name__ == "__main__":
-    main()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.errors import ArtifactSDKError, InvalidInputError
+
 
 @click.command("report")
 @click.argument("results", type=click.Path(path_type=Path))
@@ -17,7 +19,6 @@ import click
 def report(results, out, embed_mb, page_size) -> None:
     """Write an HTML report of RESULTS: a `detect --out` folder, `detect --jsonl` (or --json)
     output, a `scan --out` folder or one of its Parquet files. Opens offline, from disk."""
-    from artifactsdk.errors import ArtifactSDKError, InvalidInputError
     from artifactsdk.image_files import one_line
     from artifactsdk.report.build import EMBED_MB, PAGE_SIZE, build_report
     from artifactsdk.report.results import load_items, read_made_by

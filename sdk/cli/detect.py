@@ -4,7 +4,7 @@ One record per image (the Detection's to_dict() plus its path; a failure is a re
 with "error"), a progress bar on a terminal, a summary at the end. A file that cannot
 be read is reported and skipped; the exit code is non-zero only when no image could be
 processed, or with --strict when any failed; 2 for a usage error. --sheet tiles every
-processed image's overlay into one contact sheet (artifactsdk.contact_sheet). --out
+processed image's overlay into one contact sheet (artifactsdk.cli.contact_sheet). --out
 writes through artifactsdk.result_folder: atomic files, never over an input, existing
 results kept unless --overwrite, --resume skips finished images.
 """
@@ -19,15 +19,15 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.contact_sheet import DEFAULT_CELL, DEFAULT_COLUMNS, MIN_CELL, SheetBuilder
+from artifactsdk.cli.contact_sheet import DEFAULT_CELL, DEFAULT_COLUMNS, MIN_CELL, SheetBuilder
 from artifactsdk.detection import DetectionFailure
 from artifactsdk.detector import Detector
-from artifactsdk.detector_options import detector_options
+from artifactsdk.cli.detector_options import detector_options
 from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.image_files import collect_inputs, one_line, same_input
 from artifactsdk.image_io import IMAGE_SUFFIXES
-from artifactsdk.option_settings import build_settings, settings_option
+from artifactsdk.cli.option_settings import build_settings, settings_option
 from artifactsdk.progress import Progress
 from artifactsdk.record_schema import safe_text
 from artifactsdk.result_folder import MASK_SUFFIX, OVERLAY_SUFFIX, SUMMARY_NAME, ResultFolder

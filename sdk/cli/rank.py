@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.detector_options import detector_options, detector_settings
+from artifactsdk.cli.detector_options import detector_options, detector_settings
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.feedback.ranking import copy_ranked, rank_images, write_csv
 from artifactsdk.image_files import collect_inputs, same_input

@@ -6,9 +6,14 @@ from pathlib import Path
 
 import click
 
+from artifactsdk.bundle import Bundle
 from artifactsdk.errors import ArtifactSDKError, BundleError
-from artifactsdk.export.heldout import DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED
-from artifactsdk.option_settings import BundleArgument
+from artifactsdk.export.accuracy_gate import gate
+from artifactsdk.export.bundle_eval import score_bundle
+from artifactsdk.export.heldout import DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED, folder_heldout, synthetic_heldout
+from artifactsdk.cli.option_settings import BundleArgument
+from artifactsdk.export.summary import metrics_table
+from artifactsdk.manifest import verify_bundle
 
 
 @click.command("validate")
@@ -27,13 +32,6 @@ def validate(bundle, data, eval_synth, eval_seed, keys, quiet):
     Fails when a file does not match its hash, an ONNX file loads external data the
     manifest does not hash, the signature does not match a --key, or int8 / fp16 lose
     more against fp32 than the bundle's accuracy gate allowed at export."""
-    from artifactsdk.export.accuracy_gate import gate
-    from artifactsdk.export.bundle_eval import score_bundle
-    from artifactsdk.export.heldout import folder_heldout, synthetic_heldout
-    from artifactsdk.export.summary import metrics_table
-    from artifactsdk.bundle import Bundle
-    from artifactsdk.manifest import verify_bundle
-
     try:
         opened = Bundle.open(bundle, trusted_keys=keys or None)
         manifest = verify_bundle(opened.root, opened.manifest)

@@ -18,7 +18,7 @@ from artifactsdk.detector_settings import MODES, DetectorSettings
 from artifactsdk.errors import InvalidInputError
 from artifactsdk.image_io import MIN_SIDE
 from artifactsdk.limits import max_threads, unit_interval
-from artifactsdk.option_settings import TRUSTED_KEYS_ATTRS, BundleArgument, build_settings, field_default, \
+from artifactsdk.cli.option_settings import TRUSTED_KEYS_ATTRS, BundleArgument, build_settings, field_default, \
     settings_option
 from artifactsdk.runtimes.registry import CHOICES as BACKEND_CHOICES
 

@@ -12,7 +12,10 @@ import click
 from artifactsdk import taxonomy
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.progress import Progress
+from artifactsdk.training.datasets import SynthDataset
 from artifactsdk.training.synth import INJECTABLE_CLASSES, SynthConfig
+from artifactsdk.training.synth.preview import family_previews, write_preview
+from artifactsdk.training.synth.writer import generate_dataset
 
 PREVIEW_SAMPLES = 18
 
@@ -67,10 +70,6 @@ def synth(out: Path, count: int, seed: int, size: int, classes_text: str | None,
           camera_effects: float, negative_fraction: float, with_clean: bool, preview: Path | None,
           preview_families: Path | None, workers: int | None, quiet: bool) -> None:
     """Write COUNT images with injected artifacts, their 0/1 masks and SynArtifact JSONs."""
-    from artifactsdk.training.datasets import SynthDataset
-    from artifactsdk.training.synth.preview import family_previews, write_preview
-    from artifactsdk.training.synth.writer import generate_dataset
-
     config = SynthConfig(size=size, classes=parse_classes(classes_text), photos=photos,
                          camera_effect_fraction=camera_effects, negative_fraction=negative_fraction)
     workers = workers or os.cpu_count() or 1

@@ -9,8 +9,8 @@ from __future__ import annotations
 import click
 import uvicorn  # at import time, so a missing `serve` extra is reported by the command table
 
-from artifactsdk.detector_options import detector_options
-from artifactsdk.option_settings import build_settings, settings_option
+from artifactsdk.cli.detector_options import detector_options
+from artifactsdk.cli.option_settings import build_settings, settings_option
 from artifactsdk.reward import REDUCTIONS
 from artifactsdk.serve.deadlines import deadline_protocol
 from artifactsdk.serve.settings import MiB, ServerSettings

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from artifactsdk.detector import Detector
-from artifactsdk.detector_options import detector_options, detector_settings
+from artifactsdk.cli.detector_options import detector_options, detector_settings
 from artifactsdk.errors import ArtifactSDKError
 
 TARGET_AREA_REDUCTION = 0.70
@@ -36,9 +36,6 @@ TARGET_PSNR_GAIN = 3.0
 @click.option("--quiet", is_flag=True, help="No progress and no table.")
 def eval_fix(data, count, json_path, inpainters, baseline, regions, device, threads, quiet, **detector):
     """Detected area and PSNR / SSIM inside the true regions, before vs after repair."""
-    from artifactsdk.rectify.dependencies import prepare_torch
-    from artifactsdk.rectify.evaluation import evaluate
-
     names = tuple(dict.fromkeys(inpainters + (() if baseline == "none" else (baseline,))))
     show = not quiet and sys.stderr.isatty()
 

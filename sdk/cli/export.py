@@ -7,9 +7,12 @@ from pathlib import Path
 import click
 
 from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.export.plan import checkpoint_dirs, export_bundle
 from artifactsdk.export.settings import ExportSettings
 from artifactsdk.export.sources.cli_options import source_options
-from artifactsdk.option_settings import CommaList, build_settings, settings_option
+from artifactsdk.cli.option_settings import CommaList, build_settings, settings_option
+from artifactsdk.export.summary import summary_table
+from artifactsdk.signing import load_private_key, sign_bundle
 
 
 def setting(path: str, *param_decls: str, **attrs):
@@ -80,12 +83,8 @@ def setting(path: str, *param_decls: str, **attrs):
 @source_options
 def export(target, checkpoint, out, sign_key, sources, **settings):
     """Export TARGET (segmenter, classifier or all) to an ONNX bundle in --out."""
-    from artifactsdk.export.plan import checkpoint_dirs, export_bundle
-
     try:
         if sign_key is not None:
-            from artifactsdk.signing import load_private_key, sign_bundle
-
             key = load_private_key(sign_key)  # a bad key fails now, not after the export
         checkpoints = checkpoint_dirs(target, checkpoint) if sources is None else {}
         manifest = export_bundle(checkpoints, out, build_settings(ExportSettings, settings), sources)
@@ -93,6 +92,5 @@ def export(target, checkpoint, out, sign_key, sources, **settings):
             sign_bundle(out, key)
     except ArtifactSDKError as exc:
         raise click.ClickException(str(exc)) from exc
-    from artifactsdk.export.summary import summary_table
 
     click.echo(summary_table(out, manifest))

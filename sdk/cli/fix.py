@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 
 from artifactsdk.detector import Detector
-from artifactsdk.detector_options import detector_options
+from artifactsdk.cli.detector_options import detector_options
 from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.image_files import collect_inputs
-from artifactsdk.option_settings import build_settings, settings_option
+from artifactsdk.cli.option_settings import build_settings, settings_option
 from artifactsdk.progress import Progress
 from artifactsdk.run_summary import emit
 

@@ -11,9 +11,9 @@ import click
 from artifactsdk.benchmarks.run import DETECTOR, BenchSettings
 from artifactsdk.benchmarks.timing import DEFAULT_DURATION_S
 from artifactsdk.bundle import ROLES
-from artifactsdk.detector_options import detector_options
+from artifactsdk.cli.detector_options import detector_options
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.option_settings import CommaList, Shape, build_settings, settings_option
+from artifactsdk.cli.option_settings import CommaList, Shape, build_settings, settings_option
 
 
 def setting(path: str, *param_decls: str, **attrs):

@@ -9,7 +9,7 @@ import click
 
 from artifactsdk.calibration.sources import calibration_loader
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.option_settings import Shape
+from artifactsdk.cli.option_settings import Shape
 from artifactsdk.progress import spinner
 
 
@@ -36,6 +36,7 @@ from artifactsdk.progress import spinner
 def build_engine(bundle, precision, models, min_shape, opt_shape, max_shape, workspace_gib, timing_cache,
                  version_compatible, hardware_compat, calib_dir, calib_synth, seed, as_json, quiet):
     """Build TensorRT engines for BUNDLE and record them in its manifest."""
+    # imports onnx: only when this runs
     from artifactsdk.export.tensorrt_build import EngineBuildOptions, build_bundle_engines
 
     show = not quiet and sys.stderr.isatty()

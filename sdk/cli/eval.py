@@ -12,10 +12,10 @@ import click
 
 from artifactsdk.bundle import PRECISIONS, ROLES
 from artifactsdk.detector import Detector
-from artifactsdk.detector_options import detector_options
+from artifactsdk.cli.detector_options import detector_options
 from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import ArtifactSDKError
-from artifactsdk.option_settings import build_settings, settings_option
+from artifactsdk.cli.option_settings import build_settings, settings_option
 from artifactsdk.training import real_eval
 
 

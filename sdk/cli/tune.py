@@ -10,6 +10,10 @@ from pathlib import Path
 import click
 
 from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE
+from artifactsdk.training.arrays import class_targets, split_indices
+from artifactsdk.training.datasets import open_dataset
+from artifactsdk.training.real_data import image_files, read_ratings
 
 
 @click.command("tune")
@@ -56,13 +60,10 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
     import numpy as np
     import torch
 
+    # imports torch: only when this runs
     from artifactsdk.models import load_checkpoint, save_checkpoint, with_evidence_map
-    from artifactsdk.training.arrays import class_targets, split_indices
-    from artifactsdk.training.datasets import open_dataset
-    from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE
     from artifactsdk.training.image_score import (RealImages, TuningOptions, choose_segmenter_weight, read_images,
                                                   segmenter_image_scores, tune_classifier, tune_segmenter)
-    from artifactsdk.training.real_data import image_files, read_ratings
 
     torch.set_num_threads(threads)
     if out.resolve() == checkpoint.resolve():
