@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from artifactsdk.export.accuracy_gate import score
+from artifactsdk.export.bundle_eval import scoring_config
+from artifactsdk.export.heldout import synthetic_heldout
 from artifactsdk.preprocess import InputSpec
 from artifactsdk.runtimes.base import Backend
+from artifactsdk.training.predict import image_predictor
 from artifactsdk.training.recipe_sets import HELDOUT_SEED as HELD_OUT_SEED
 from artifactsdk.training.recipe_sets import SIZE as HELD_OUT_IMAGE_SIZE
 
@@ -25,9 +29,6 @@ def held_out_samples(count: int, size: int = HELD_OUT_IMAGE_SIZE, seed: int = HE
 def evaluate_runner(role: str, runner: Backend, model: dict, image_shape: tuple[int, int, int], samples) -> dict:
     """The `artifactsdk eval` metrics of one loaded configuration, the model fed at
     `image_shape` (C, H, W) as in the timing."""
-    from artifactsdk.export.accuracy_gate import score
-    from artifactsdk.export.bundle_eval import scoring_config
-    from artifactsdk.training.predict import image_predictor
 
     spec = replace(InputSpec.from_manifest(model["input"]), height=image_shape[1], width=image_shape[2])
     predict = image_predictor(role, runner.run_batch, spec, model["outputs"])

@@ -35,10 +35,10 @@ from artifactsdk.benchmarks.environment import bench_environment, load_average
 from artifactsdk.benchmarks.output import save_json
 from artifactsdk.benchmarks.peers import (MIT_B5, PAL_HEAD, PAL_SWIN_L, TINY_HEAD, TINY_MIT, TINY_SWIN,
                                           pal_upernet_swin, segformer_mit_b5, trace_torchscript)
-from artifactsdk.benchmarks.subjects import onnx_file_subject, Subject, TorchRunner, torchscript_subject
+from artifactsdk.benchmarks.subjects import onnx_file_subject, torch_subject, torchscript_subject
 from artifactsdk.benchmarks.sweep import time_subjects
 from artifactsdk.benchmarks.timing import RunPolicy
-from artifactsdk.calibration.sources import load_images, SynthImages
+from artifactsdk.calibration.sources import SynthImages, load_images
 from artifactsdk.export.heldout import synthetic_heldout
 from artifactsdk.export.sources.hf_segmentation import load_hf_segmenter
 from artifactsdk.export.sources.pipeline import export_sources
@@ -110,11 +110,6 @@ def run_target(key: str, workdir: Path, size: int, threads: int, runs: int, warm
                evals: int, ops: str, max_drop: float, atol: float, tiny: bool, progress: Progress) -> TargetResult:
     import torch
 
-    from artifactsdk.benchmarks.sweep import time_subjects
-    from artifactsdk.benchmarks.subjects import onnx_file_subject, torch_subject, torchscript_subject
-    from artifactsdk.benchmarks.timing import RunPolicy
-    from artifactsdk.calibration.sources import SynthImages, load_images
-    from artifactsdk.export.heldout import synthetic_heldout
     from artifactsdk.export.quantize import Int8Settings
     from artifactsdk.export.settings import ExportSettings
 

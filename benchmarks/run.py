@@ -21,7 +21,8 @@ from artifactsdk.benchmarks.report import (BenchReport, Gate, accuracy_drops, ma
 from artifactsdk.benchmarks.subjects import Subject, onnx_file_subject, torchscript_subject
 from artifactsdk.benchmarks.sweep import providers_used, time_subjects
 from artifactsdk.benchmarks.timing import RunPolicy
-from artifactsdk.bundle import ROLES
+from artifactsdk.bundle import ROLES, Bundle
+from artifactsdk.detector import Detector
 from artifactsdk.detector_settings import DetectorSettings
 from artifactsdk.errors import ArtifactSDKError, InvalidInputError
 from artifactsdk.progress import Progress
@@ -75,10 +76,6 @@ def _file_subjects(settings: BenchSettings) -> list[Subject]:
 
 
 def _bundle_run(settings: BenchSettings, peaks: dict, progress: Progress):
-    from artifactsdk.benchmarks.accuracy import HELD_OUT_IMAGE_SIZE, evaluate_runner, held_out_samples
-    from artifactsdk.benchmarks.plan import plan_bundle
-    from artifactsdk.bundle import Bundle
-
     bundle = Bundle.open(settings.detector.bundle, settings.detector.trusted_keys)
     roles = [m for m in settings.models if m in ROLES and m in bundle.roles]
     skipped = [Skipped(m, "-", "-", None, f"the bundle has no {m}") for m in settings.models

@@ -19,9 +19,13 @@ from artifactsdk.calibration.sources import FolderImages, ImageSet
 from artifactsdk.errors import ExportError
 from artifactsdk.export.accuracy_gate import gate, score
 from artifactsdk.export.heldout import HeldOutSet
-from artifactsdk.export.quantize import Int8Settings
+from artifactsdk.export.int8_exactness import exactness_record
+from artifactsdk.export.label_agreement import agreement, label_sets, verdicts
+from artifactsdk.export.quantize import PRESETS, Int8Settings, Quantizer
+from artifactsdk.export.sensitivity import PROBE_IMAGES, output_sqnr, run_outputs, search_float_groups
 from artifactsdk.export.settings import ExportSettings
 from artifactsdk.preprocess import InputSpec
+from artifactsdk.progress import Progress, collect
 from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
 from artifactsdk.training.predict import image_predictor
 

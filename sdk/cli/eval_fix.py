@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 
-from artifactsdk.detector import Detector
 from artifactsdk.cli.detector_options import detector_options, detector_settings
+from artifactsdk.detector import Detector
 from artifactsdk.errors import ArtifactSDKError
+from artifactsdk.rectify.dependencies import prepare_torch
+from artifactsdk.rectify.evaluation import evaluate
 
 TARGET_AREA_REDUCTION = 0.70
 TARGET_PSNR_GAIN = 3.0

@@ -4,7 +4,6 @@ themselves (the evidence map in the mask, the deletion test)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
