@@ -8,6 +8,8 @@ Python loop is over runs, not pixels.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from artifactsdk.detection import Detection, Region
@@ -67,12 +69,13 @@ def classifier_probabilities(outputs: dict[str, np.ndarray], specs: list[dict]):
 
 
 def classifier_evidence(outputs: dict[str, np.ndarray], specs: list[dict]) -> np.ndarray | None:
-    """(N, h, w) float32 per-position artifact probability of a classifier that outputs its
-    evidence map (the map whose mean is its image logit), else None."""
+    """(N, h, w) float32 per-position artifact logit of a classifier that outputs its evidence
+    map (the map whose mean is its image logit), else None. Logits, not probabilities: float32
+    sigmoids of large logits tie at 1.0, and which cells are the strongest must not depend on it."""
     found = _by_semantics(outputs, specs)
     if "image_artifact_map" not in found:
         return None
-    return sigmoid(_squeeze_channel(found["image_artifact_map"]))
+    return _squeeze_channel(found["image_artifact_map"]).astype(np.float32)
 
 
 def segmenter_image_score(probability: np.ndarray, method: dict | None = None) -> float:
@@ -228,29 +231,36 @@ def nearest(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return values[rows[:, None], columns[None, :]]
 
 
-def strongest_cells(evidence: np.ndarray, threshold: float) -> np.ndarray:
-    """(h, w) bool: the evidence cells over `threshold` among the top EVIDENCE_TOP_FRACTION of
-    the map (at least its strongest cell). The image score is the mean of the cells, so the
-    strongest cell of a flagged image is over the threshold that flagged it."""
-    count = max(1, int(round(EVIDENCE_TOP_FRACTION * evidence.size)))
-    cut = np.partition(evidence.ravel(), evidence.size - count)[evidence.size - count]
-    return (evidence >= cut) & (evidence >= threshold)
+def logit(probability: float) -> float:
+    probability = min(max(float(probability), 1e-7), 1 - 1e-7)
+    return math.log(probability / (1 - probability))
 
 
-def with_evidence(segmenter_map: np.ndarray | None, evidence: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+def strongest_cells(logits: np.ndarray, threshold: float) -> np.ndarray:
+    """(h, w) bool: the evidence cells whose logit passes `threshold` (a probability) among
+    the top EVIDENCE_TOP_FRACTION of the map (at least its strongest cell). The image logit is
+    the mean of the cells, so the strongest cell of a flagged image passes the threshold that
+    flagged it."""
+    count = max(1, int(round(EVIDENCE_TOP_FRACTION * logits.size)))
+    cut = np.partition(logits.ravel(), logits.size - count)[logits.size - count]
+    return (logits >= cut) & (logits >= logit(threshold))
+
+
+def with_evidence(segmenter_map: np.ndarray | None, logits: np.ndarray, thresholds: Thresholds) -> np.ndarray:
     """The mask a flagged image reports: the segmenter's pixel probabilities and the
-    classifier's strongest evidence cells (strongest_cells), whichever is higher, the
-    evidence first rescaled so that its threshold ("artifact") lands on the pixel threshold.
+    classifier's strongest evidence cells (strongest_cells), whichever is higher, the cells'
+    probabilities first rescaled so that the "artifact" threshold lands on the pixel threshold.
     So a flagged image has at least one region, where its score comes from most."""
-    def odds(p: float) -> float:
-        p = min(max(float(p), 1e-7), 1 - 1e-7)
-        return p / (1 - p)
-
-    factor = odds(thresholds["pixel"]) / odds(thresholds["artifact"])  # odds(e) * factor: the pixel scale
-    rescaled = (evidence * factor / (evidence * factor + (1 - evidence))).astype(np.float32)
-    rescaled[~strongest_cells(evidence, thresholds["artifact"])] = 0.0
+    shift = logit(thresholds["pixel"]) - logit(thresholds["artifact"])  # the pixel scale, in logits
+    rescaled = 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64) + shift, -80.0, 80.0)))
+    # a kept cell shows at least halfway from the pixel threshold to 1: one just over the
+    # artifact threshold would land on the pixel threshold, where float rounding (numpy here,
+    # JavaScript in the browser) decides whether it is in the mask
+    floor = (1 + thresholds["pixel"]) / 2
+    kept = strongest_cells(logits, thresholds["artifact"])
+    rescaled = np.where(kept, np.maximum(rescaled, floor), 0.0).astype(np.float32)
     if segmenter_map is None:  # blocks of pixels, so that a lone cell survives bilinear upsampling
-        segmenter_map = np.zeros((evidence.shape[0] * EVIDENCE_CELL_PIXELS, evidence.shape[1] * EVIDENCE_CELL_PIXELS),
+        segmenter_map = np.zeros((logits.shape[0] * EVIDENCE_CELL_PIXELS, logits.shape[1] * EVIDENCE_CELL_PIXELS),
                                  np.float32)
     return np.maximum(segmenter_map, nearest(rescaled, segmenter_map.shape))
 
@@ -266,7 +276,7 @@ def build_detection(decoded, thresholds: Thresholds, labels: list[dict], class_p
     Every label gets a score; the labels are the classes `labels_over` their thresholds
     (`trained_classes` only, all when None or empty), and a region's class is the best of them.
     `image_score` is the segmenter's image-score method; `evidence` the classifier's
-    per-position probability map, added to the mask of a flagged image (with_evidence)."""
+    per-position logit map, added to the mask of a flagged image (with_evidence)."""
     ordered = sorted(labels, key=lambda item: item["index"])
     scores = {} if class_probs is None else {spec["key"]: float(class_probs[spec["index"]]) for spec in ordered}
     names = {spec["key"]: spec["name"] for spec in ordered}

@@ -15,7 +15,7 @@ from PIL import Image, ImageFilter
 from artifactsdk.cli import main
 from artifactsdk.detector import Detector
 from artifactsdk.image_io import load_image
-from artifactsdk.postprocess import EVIDENCE_TOP_FRACTION, build_detection, sigmoid, strongest_cells
+from artifactsdk.postprocess import EVIDENCE_TOP_FRACTION, build_detection, logit, sigmoid, strongest_cells
 from artifactsdk.thresholds import Thresholds
 from artifactsdk.training import real_eval
 from artifactsdk.training.real_data import RatedImage, generator_of
@@ -111,7 +111,7 @@ def test_a_flagged_image_always_has_a_region(logits, artifact, pixel):
     decoded = load_image(np.full((64, 64, 3), 128, np.uint8))
     detection = build_detection(decoded, Thresholds.of({"artifact": artifact, "pixel": pixel}), [], None,
                                 float(sigmoid(np.array([logit_map.mean()]))[0]), None,
-                                evidence=sigmoid(logit_map))
+                                evidence=logit_map)
     if detection.is_artifact:
         assert detection.regions and detection.binary_mask().any()
     else:
@@ -123,14 +123,15 @@ def test_a_flagged_image_always_has_a_region(logits, artifact, pixel):
 def test_the_mask_shows_only_the_strongest_evidence_cells(logits, artifact):
     """At most EVIDENCE_TOP_FRACTION of the cells (ties aside), each over the threshold and
     none weaker than a cell left out; the strongest cell whenever the image is flagged."""
-    evidence = sigmoid(np.array(logits, np.float32).reshape(16, 16))
+    evidence = np.array(logits, np.float32).reshape(16, 16)
+    over = evidence >= np.float32(logit(artifact))
     kept = strongest_cells(evidence, artifact)
-    assert np.all(evidence[kept] >= np.float32(artifact))
+    assert np.all(over[kept])
     if kept.any() and (~kept).any():
-        assert evidence[kept].min() >= evidence[~kept & (evidence >= np.float32(artifact))].max(initial=0)
+        assert evidence[kept].min() >= evidence[~kept & over].max(initial=-np.inf)
     distinct = len(np.unique(evidence)) == evidence.size
     assert not distinct or kept.sum() <= round(EVIDENCE_TOP_FRACTION * evidence.size)
-    if evidence.max() >= np.float32(artifact):
+    if over.any():
         assert kept[np.unravel_index(np.argmax(evidence), evidence.shape)]
 
 

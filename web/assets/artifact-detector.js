@@ -263,7 +263,7 @@ export function segmenterProbability(outputs, specs) {
 }
 
 /** {classes: per-class probabilities or null, image: image artifact probability or null,
- * evidence: the per-position artifact probability map or null (artifactsdk.postprocess.classifier_evidence)}. */
+ * evidence: the per-position artifact logit map or null (artifactsdk.postprocess.classifier_evidence)}. */
 export function classifierProbabilities(outputs, specs) {
   const found = bySemantics(outputs, specs);
   const classes = found.class_logits ? Array.from(found.class_logits.data, sigmoid) : null;
@@ -272,31 +272,35 @@ export function classifierProbabilities(outputs, specs) {
   let evidence = null;
   if (found.image_artifact_map) {
     const [h, w] = found.image_artifact_map.dims.slice(-2);
-    evidence = { data: Float32Array.from(found.image_artifact_map.data, sigmoid), width: w, height: h };
+    evidence = { data: Float32Array.from(found.image_artifact_map.data), width: w, height: h };
   }
   return { classes, image, evidence };
 }
 
-/** The evidence cells over `threshold` among the strongest `topFraction` of the map, at least
- * its strongest cell (artifactsdk.postprocess.strongest_cells). */
-function strongestCells(data, threshold, topFraction) {
-  const count = Math.max(1, Math.round(topFraction * data.length));
-  const cut = Float32Array.from(data).sort()[data.length - count];
-  return Array.from(data, (e) => e >= cut && e >= threshold);
+const logit = (p) => {
+  const q = Math.min(Math.max(p, 1e-7), 1 - 1e-7);
+  return Math.log(q / (1 - q));
+};
+
+/** The evidence cells whose logit passes `threshold` (a probability) among the strongest
+ * `topFraction` of the map, at least its strongest cell (artifactsdk.postprocess.strongest_cells). */
+function strongestCells(logits, threshold, topFraction) {
+  const count = Math.max(1, Math.round(topFraction * logits.length));
+  const cut = Float32Array.from(logits).sort()[logits.length - count];
+  const least = logit(threshold);
+  return Array.from(logits, (e) => e >= cut && e >= least);
 }
 
 /** A flagged image's mask: the segmenter's map and the strongest evidence cells (nearest
- * neighbour), whichever is higher, the evidence rescaled so its threshold lands on the pixel
- * threshold (artifactsdk.postprocess.with_evidence). */
+ * neighbour), whichever is higher, the cells' probabilities rescaled so the artifact threshold
+ * lands on the pixel threshold (artifactsdk.postprocess.with_evidence). */
 function withEvidence(map, evidence, thresholds, settings) {
-  const odds = (p) => {
-    const q = Math.min(Math.max(p, 1e-7), 1 - 1e-7);
-    return q / (1 - q);
-  };
-  const factor = odds(thresholds.pixel) / odds(thresholds.artifact);
+  const shift = logit(thresholds.pixel) - logit(thresholds.artifact);
+  // a kept cell shows at least halfway from the pixel threshold to 1 (postprocess.with_evidence)
+  const floor = (1 + thresholds.pixel) / 2;
   const kept = strongestCells(evidence.data, thresholds.artifact, settings.top_fraction);
   const rescaled = Float32Array.from(evidence.data,
-    (e, i) => (kept[i] ? Math.fround((e * factor) / (e * factor + (1 - e))) : 0));
+    (e, i) => (kept[i] ? Math.max(1 / (1 + Math.exp(-Math.min(Math.max(e + shift, -80), 80))), floor) : 0));
   if (!map) { // blocks of pixels, so that a lone cell survives bilinear upsampling
     const [width, height] = [evidence.width * settings.cell_pixels, evidence.height * settings.cell_pixels];
     map = { data: new Float32Array(width * height), width, height };
