@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from artifactsdk import taxonomy
+from artifactsdk.cli.option_settings import build_settings, settings_option
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.progress import Progress
 from artifactsdk.training.datasets import SynthDataset
@@ -20,7 +21,7 @@ from artifactsdk.training.synth.writer import generate_dataset
 PREVIEW_SAMPLES = 18
 
 
-def parse_classes(text: str | None) -> tuple[int, ...]:
+def parse_classes(ctx, param, text: str | None) -> tuple[int, ...]:
     """"0,2,7" or "localized_blur,abnormal_texture" -> class indices (all injectable when empty)."""
     if not text:
         return INJECTABLE_CLASSES
@@ -40,23 +41,26 @@ def parse_classes(text: str | None) -> tuple[int, ...]:
     return tuple(indices)
 
 
+def setting(path: str, *param_decls: str, **attrs):
+    return settings_option(SynthConfig, path, *param_decls, **attrs)
+
+
 @click.command("synth")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (new, empty, or an earlier synth output, which is replaced).")
 @click.option("--count", required=True, type=click.IntRange(min=1), help="Number of images.")
 @click.option("--seed", required=True, type=click.IntRange(min=0), help="Seed; same seed, same files.")
-@click.option("--size", default=512, show_default=True, type=click.IntRange(min=64),
-              help="Side of the square images in pixels.")
-@click.option("--classes", "classes_text", default=None,
-              help="Comma-separated class indices or keys to inject (default: all injectable).")
-@click.option("--photos", "photos", multiple=True, type=click.Path(exists=True, file_okay=False),
-              help="A folder of real photographs to inject artifacts into (repeatable); their clean "
-                   "crops are the negatives. Without it the bases are bundled sample photos and scenes.")
-@click.option("--camera-effects", default=0.0, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of bases given camera effects that are labelled clean (hard negatives: "
-                   "defocus, motion blur, JPEG, noise, flare, vignetting, exposure, grading).")
-@click.option("--negative-fraction", default=0.15, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of images with no artifact.")
+@setting("size", "--size", type=click.IntRange(min=64), help="Side of the square images in pixels.")
+@setting("classes", "--classes", default=None, callback=parse_classes,
+         help="Comma-separated class indices or keys to inject (default: all injectable).")
+@setting("photos", "--photos", multiple=True, type=click.Path(exists=True, file_okay=False),
+         help="A folder of real photographs to inject artifacts into (repeatable); their clean "
+              "crops are the negatives. Without it the bases are bundled sample photos and scenes.")
+@setting("camera_effect_fraction", "--camera-effects", type=click.FloatRange(0, 1),
+         help="Share of bases given camera effects that are labelled clean (hard negatives: "
+              "defocus, motion blur, JPEG, noise, flare, vignetting, exposure, grading).")
+@setting("negative_fraction", "--negative-fraction", type=click.FloatRange(0, 1),
+         help="Share of images with no artifact.")
 @click.option("--with-clean", is_flag=True, help="Also write the clean originals to clean/.")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=f"Write a contact sheet of the first {PREVIEW_SAMPLES} samples to this PNG.")
@@ -66,12 +70,10 @@ def parse_classes(text: str | None) -> tuple[int, ...]:
 @click.option("--workers", default=None, type=click.IntRange(min=1),
               help="Worker processes (default: the number of CPUs).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
-def synth(out: Path, count: int, seed: int, size: int, classes_text: str | None, photos: tuple[str, ...],
-          camera_effects: float, negative_fraction: float, with_clean: bool, preview: Path | None,
-          preview_families: Path | None, workers: int | None, quiet: bool) -> None:
+def synth(out: Path, count: int, seed: int, with_clean: bool, preview: Path | None, preview_families: Path | None,
+          workers: int | None, quiet: bool, **settings) -> None:
     """Write COUNT images with injected artifacts, their 0/1 masks and SynArtifact JSONs."""
-    config = SynthConfig(size=size, classes=parse_classes(classes_text), photos=photos,
-                         camera_effect_fraction=camera_effects, negative_fraction=negative_fraction)
+    config = build_settings(SynthConfig, settings)
     workers = workers or os.cpu_count() or 1
     started = time.perf_counter()
     try:
