@@ -24,13 +24,11 @@ from typing import Callable, ContextManager, Iterable, Sequence
 import numpy as np
 
 from artifactsdk.errors import ExportError, InvalidInputError
+from artifactsdk.export.engine_options import EngineBuildOptions
 from artifactsdk.export.tensorrt_calibrator import entropy_calibrator
 from artifactsdk.manifest import file_entry, read_manifest, verify_file, write_manifest
 from artifactsdk.preprocess import InputSpec
-from artifactsdk.runtimes.tensorrt_support import (HARDWARE_COMPAT_LEVELS, GpuIdentity, detect_gpu,
-                                                   import_tensorrt)
-
-PRECISIONS = ("fp16", "int8")
+from artifactsdk.runtimes.tensorrt_support import GpuIdentity, detect_gpu, import_tensorrt
 DEFAULT_MAX_BATCH = 8
 
 # How a network is built: which ONNX variant feeds it and which builder settings apply.
@@ -49,28 +47,6 @@ class ShapeProfile:
 
     def to_dict(self) -> dict:
         return {"input": self.input, "min": list(self.min), "opt": list(self.opt), "max": list(self.max)}
-
-
-@dataclass(frozen=True)
-class EngineBuildOptions:
-    precision: str = "fp16"
-    models: tuple[str, ...] = ()  # empty: every model of the bundle
-    min_shape: tuple[int, ...] | None = None
-    opt_shape: tuple[int, ...] | None = None
-    max_shape: tuple[int, ...] | None = None
-    workspace_gib: float = 4.0
-    timing_cache: str | None = None
-    version_compatible: bool = False
-    hardware_compat: str = "none"
-
-    def __post_init__(self):
-        if self.precision not in PRECISIONS:
-            raise InvalidInputError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
-        if self.hardware_compat not in HARDWARE_COMPAT_LEVELS:
-            raise InvalidInputError(
-                f"hardware compatibility must be one of {HARDWARE_COMPAT_LEVELS}, got {self.hardware_compat!r}.")
-        if self.workspace_gib <= 0:
-            raise InvalidInputError(f"the workspace must be a positive number of GiB, got {self.workspace_gib}.")
 
 
 @dataclass(frozen=True)
