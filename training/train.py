@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -43,33 +43,10 @@ from artifactsdk.training.predict import checkpoint_backend, predictor_for
 from artifactsdk.progress import Progress
 from artifactsdk.thresholds import untuned
 from artifactsdk.training.resume import load_training_state, save_training_state
+from artifactsdk.training.train_options import TrainOptions
 
 LAST_DIR = "last"
 LOG_FILE = "train_log.jsonl"
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    epochs: int = 10
-    seed: int = 0
-    batch_size: int = 8
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    crop: int = 256  # segmenter: training crop side; classifier: its input side
-    input_size: int = 512  # segmenter: the input side written to the config (inference)
-    val_fraction: float = 0.1
-    max_val_batches: int = 16
-    imagenet: bool = True
-    init: str | None = None  # start from this checkpoint's weights (fine-tuning) instead of ImageNet
-    encoder_from: str | None = None  # then copy this checkpoint's encoder (e.g. the trained segmenter's)
-    freeze_blocks: int = 3  # stem + the first encoder blocks (strides 2 and 4) stay ImageNet
-    warmup_steps: int = 50
-    min_class_support: int = 5
-    resume: bool = False
-    quiet: bool = False
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
