@@ -4,16 +4,41 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import click
 
+from artifactsdk.cli.option_settings import build_settings, settings_option
 from artifactsdk.errors import ArtifactSDKError
 from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE
 from artifactsdk.training.arrays import class_targets, split_indices
 from artifactsdk.training.datasets import open_dataset
 from artifactsdk.training.real_data import image_files, read_ratings
+from artifactsdk.training.tuning_options import TuningOptions
+
+
+@dataclass(frozen=True)
+class TuneSettings:
+    """How `artifactsdk tune` reads its inputs and what it tunes, besides the fit itself (`tuning`)."""
+
+    mos_column: str = "mos_quality"
+    val_fraction: float = 0.1
+    scene_statistics: bool = True
+    keep_segmenter: bool = False
+    tuning: TuningOptions = field(default_factory=TuningOptions)
+
+
+def setting(path: str, *param_decls: str, **attrs):
+    return settings_option(TuneSettings, path, *param_decls, **attrs)
+
+
+def group_pairs(ctx, param, worse_groups: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """("WORSE:BETTER", ...) -> (("WORSE", "BETTER"), ...)."""
+    order = tuple(tuple(pair.split(":")) for pair in worse_groups)
+    if any(len(pair) != 2 or not all(pair) for pair in order):
+        raise click.BadParameter(f"expected WORSE:BETTER group names, got {list(worse_groups)}", param_hint="--worse-group")
+    return order
 
 
 @click.command("tune")
@@ -28,31 +53,30 @@ from artifactsdk.training.real_data import image_files, read_ratings
               help="Ratings of generated images: columns name, prompt and the MOS column (higher = better).")
 @click.option("--images", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="The folder holding the rated images.")
-@click.option("--mos-column", default="mos_quality", show_default=True)
+@setting("mos_column", "--mos-column")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder: classifier/, segmenter/ and tuning.json.")
-@click.option("--val-fraction", default=0.1, show_default=True, type=click.FloatRange(0, 0.5, min_open=True),
-              help="The share of --data the trainer held out (with the same --seed): those images tie the "
-                   "head to the synthetic labels and set the class thresholds.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
-              help="The seed the models were trained with (it picks the same validation split).")
-@click.option("--classifier-input", type=click.IntRange(min=32), default=None,
-              help="Run the classifier at this input side from now on (default: as trained).")
-@click.option("--worse-group", "worse_groups", multiple=True, metavar="WORSE:BETTER",
-              help="Rank every rated image of group WORSE above (more artifact than) every image of group "
-                   "BETTER, e.g. sd1.5_lowstep:sd1.5_normal (groups: file name without _NNN). Repeatable.")
-@click.option("--scene-statistics/--no-scene-statistics", default=True, show_default=True,
-              help="The image score also reads natural-scene statistics of the whole image (BRISQUE's "
-                   "MSCN moments, computed inside the model), next to the pooled deep features.")
-@click.option("--keep-segmenter", is_flag=True,
-              help="Tune the classifier only: the segmenter keeps its thresholds and its weight in "
-                   "artifact_score (for a segmenter tuned before and not retrained since); only the "
-                   "classifier is written.")
+@setting("val_fraction", "--val-fraction", type=click.FloatRange(0, 0.5, min_open=True),
+         help="The share of --data the trainer held out (with the same --seed): those images tie the "
+              "head to the synthetic labels and set the class thresholds.")
+@setting("tuning.seed", "--seed", type=click.IntRange(min=0),
+         help="The seed the models were trained with (it picks the same validation split).")
+@setting("tuning.input_size", "--classifier-input", type=click.IntRange(min=32),
+         help="Run the classifier at this input side from now on (default: as trained).")
+@setting("tuning.worse_groups", "--worse-group", multiple=True, metavar="WORSE:BETTER", callback=group_pairs,
+         help="Rank every rated image of group WORSE above (more artifact than) every image of group "
+              "BETTER, e.g. sd1.5_lowstep:sd1.5_normal (groups: file name without _NNN). Repeatable.")
+@setting("scene_statistics", "--scene-statistics/--no-scene-statistics",
+         help="The image score also reads natural-scene statistics of the whole image (BRISQUE's "
+              "MSCN moments, computed inside the model), next to the pooled deep features.")
+@setting("keep_segmenter", "--keep-segmenter", is_flag=True,
+         help="Tune the classifier only: the segmenter keeps its thresholds and its weight in "
+              "artifact_score (for a segmenter tuned before and not retrained since); only the "
+              "classifier is written.")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(min=1), help="Torch CPU threads.")
 @click.option("--quiet", is_flag=True, help="No progress and no summary.")
-def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, images: Path, mos_column: str,
-         out: Path, val_fraction: float, seed: int, classifier_input: int | None, worse_groups: tuple[str, ...],
-         scene_statistics: bool, keep_segmenter: bool, threads: int, quiet: bool) -> None:
+def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, images: Path, out: Path,
+         threads: int, quiet: bool, **settings) -> None:
     """Fit the image-level artifact score on rated images and raise the thresholds to
     what clean photographs reach. The tuned classifier outputs its evidence map (the
     per-position score whose mean is the image score); tuning.json reports the
@@ -62,28 +86,27 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
 
     # imports torch: only when this runs
     from artifactsdk.models import load_checkpoint, save_checkpoint, with_evidence_map
-    from artifactsdk.training.image_score import (RealImages, TuningOptions, choose_segmenter_weight, read_images,
+    from artifactsdk.training.image_score import (RealImages, choose_segmenter_weight, read_images,
                                                   segmenter_image_scores, tune_classifier, tune_segmenter)
 
     torch.set_num_threads(threads)
     if out.resolve() == checkpoint.resolve():
         raise click.BadParameter("must differ from --checkpoint (inputs are never overwritten)", param_hint="--out")
-    order = [tuple(pair.split(":")) for pair in worse_groups]
-    if any(len(pair) != 2 or not all(pair) for pair in order):
-        raise click.BadParameter(f"expected WORSE:BETTER group names, got {list(worse_groups)}", param_hint="--worse-group")
+    tune_settings = build_settings(TuneSettings, settings)
+    options = tune_settings.tuning
     try:
-        ratings = read_ratings(mos_csv, mos_column)
+        ratings = read_ratings(mos_csv, tune_settings.mos_column)
         present = [r for r in ratings if (images / r.name).is_file()]
         if not present:
             raise click.ClickException(f"none of the {len(ratings)} images named in {mos_csv} is in {images}")
         groups = {r.group for r in present}
-        unknown = sorted({g for pair in order for g in pair} - groups)
+        unknown = sorted({g for pair in options.worse_groups for g in pair} - groups)
         if unknown:
             raise click.BadParameter(f"no rated image is in group(s) {unknown}; groups: {sorted(groups)}",
                                      param_hint="--worse-group")
         synth = open_dataset(data)
         skipped: list[str] = []
-        synth_samples = [synth[int(i)] for i in split_indices(len(synth), val_fraction, seed)[1]]
+        synth_samples = [synth[int(i)] for i in split_indices(len(synth), tune_settings.val_fraction, options.seed)[1]]
         targets = [class_targets(sample) for sample in synth_samples]
         photo_images, _ = read_images([p for folder in photos for p in image_files(folder)], "photographs", quiet,
                                       skipped)
@@ -93,13 +116,12 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
             synth_has_artifact=np.array([has for _, _, has in targets]),
             synth_classes=np.stack([classes for classes, _, _ in targets]),
             photos=photo_images, rated=rated_images, ratings=[present[i] for i in readable])
-        options = TuningOptions(seed=seed, input_size=classifier_input, worse_groups=tuple(order))
         report = {"skipped": skipped, "rated_images": len(real.ratings), "synth_images": len(synth_samples)}
         classifier, classifier_config = load_checkpoint(checkpoint / "classifier")
-        classifier = with_evidence_map(classifier, classifier_config, scene_statistics)
+        classifier = with_evidence_map(classifier, classifier_config, tune_settings.scene_statistics)
         report["classifier"], rated_probability = tune_classifier(classifier, classifier_config, real, options, quiet)
         tuned = [("classifier", classifier, classifier_config)]
-        if not keep_segmenter:
+        if not tune_settings.keep_segmenter:
             segmenter, segmenter_config = load_checkpoint(checkpoint / "segmenter")
             report["segmenter"] = tune_segmenter(segmenter, segmenter_config, real.photos[1::2], options, quiet)
             rated_scores, _ = segmenter_image_scores(segmenter, segmenter_config, real.rated,
