@@ -8,8 +8,8 @@ from artifactsdk.models.checkpoint import (
     save_checkpoint,
     shipped_checkpoint,
     shipped_weights,
-    with_evidence_map,
+    with_score_parts,
 )
 
 __all__ = ["build_model", "load_checkpoint", "read_config", "save_checkpoint", "shipped_checkpoint",
-           "shipped_weights", "with_evidence_map"]
+           "shipped_weights", "with_score_parts"]

@@ -29,7 +29,8 @@ ARCHITECTURES = {
     CLASSIFIER_ARCHITECTURE: ("classification", lambda config: ArtifactClassifier(
         len(config["labels"]), pooling=config.get("pooling", "mean"),
         evidence=bool(config.get("evidence_map")),
-        nss=(tuple(config["input"]["mean"]), tuple(config["input"]["std"])) if config.get("scene_statistics") else None)),
+        nss=(tuple(config["input"]["mean"]), tuple(config["input"]["std"])) if config.get("scene_statistics") else None,
+        stage_statistics=bool(config.get("stage_statistics")))),
 }
 
 
@@ -115,17 +116,22 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
 EVIDENCE_OUTPUT = "N x 1 x H/32 x W/32 has-artifact logit per position; its mean is artifact_logit"
 
 
-def with_evidence_map(model: nn.Module, config: dict, scene_statistics: bool) -> nn.Module:
-    """The classifier rebuilt to output its evidence map and, with ``scene_statistics``, to
-    read natural-scene statistics: the same weights, the new parts zero until fitted.
-    Updates ``config`` to say so."""
-    config.update(evidence_map=True, scene_statistics=scene_statistics)
-    config.setdefault("outputs", {})["artifact_map"] = EVIDENCE_OUTPUT
+def with_score_parts(model: nn.Module, config: dict, evidence_map: bool, scene_statistics: bool,
+                     stage_statistics: bool) -> nn.Module:
+    """The classifier rebuilt with the image-score parts asked for (its evidence map, the
+    natural-scene or the feature-map statistics): the same weights, new parts zero until
+    fitted. Updates ``config`` to say so."""
+    config.update(evidence_map=evidence_map, scene_statistics=scene_statistics, stage_statistics=stage_statistics)
+    outputs = config.setdefault("outputs", {})
+    if evidence_map:
+        outputs["artifact_map"] = EVIDENCE_OUTPUT
+    else:
+        outputs.pop("artifact_map", None)
     rebuilt = build_model(config)
     wanted = rebuilt.state_dict().keys()
     state = {name: tensor for name, tensor in model.state_dict().items() if name in wanted}
     missing, _ = rebuilt.load_state_dict(state, strict=False)
-    unexpected_missing = [name for name in missing if not name.startswith("nss")]
+    unexpected_missing = [name for name in missing if not name.startswith(("nss", "stage_head"))]
     if unexpected_missing:
-        raise BundleError(f"the classifier lacks weights {unexpected_missing[:3]} that an evidence map keeps")
+        raise BundleError(f"the classifier lacks weights {unexpected_missing[:3]} that its rebuilt model keeps")
     return rebuilt.eval()

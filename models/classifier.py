@@ -10,7 +10,9 @@ The "has artifact" logit is a linear head on the mean-pooled features, so it equ
 mean over positions of the same head applied at each position: that per-position map
 (``artifact_map``, N x 1 x H/32 x W/32) is where the score comes from, and the runtime
 outlines a flagged image's evidence with it. With ``nss`` the head also reads
-natural-scene statistics of the whole image (models/nss.py), added to every position.
+natural-scene statistics of the whole image (models/nss.py), and with ``stage_statistics``
+the channel means and deviations of the encoder's feature maps (models/stage_statistics.py);
+each adds one number per image, to every position of the map.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from torch import nn
 
 from artifactsdk.models.encoder import HEAD_CHANNELS, EfficientNetLite0
 from artifactsdk.models.nss import FEATURES as NSS_FEATURES, NaturalSceneStatistics
+from artifactsdk.models.stage_statistics import FEATURES as STAGE_FEATURES, StageStatistics
 
 TEXT_DIM = 384  # all-MiniLM-L6-v2
 INITIAL_SCALE = 10.0
@@ -33,10 +36,12 @@ INITIAL_BIAS = -3.0
 class ArtifactClassifier(nn.Module):
     """N x 3 x H x W normalised RGB -> (class logits N x K, has-artifact logit N x 1), and with
     ``evidence`` also the has-artifact map N x 1 x H/32 x W/32 whose mean is that logit.
-    ``nss``: the input's (mean, std) normalisation, to read natural-scene statistics too."""
+    ``nss``: the input's (mean, std) normalisation, to read natural-scene statistics too;
+    ``stage_statistics``: to read the encoder's feature-map statistics too."""
 
     def __init__(self, num_classes: int, text_dim: int = TEXT_DIM, pooling: str = "mean",
-                 evidence: bool = False, nss: tuple[tuple[float, ...], tuple[float, ...]] | None = None):
+                 evidence: bool = False, nss: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
+                 stage_statistics: bool = False):
         super().__init__()
         if pooling not in ("mean", "max"):
             raise ValueError(f"pooling must be 'mean' or 'max', got {pooling!r}")
@@ -57,6 +62,10 @@ class ArtifactClassifier(nn.Module):
             self.register_buffer("nss_std", torch.ones(NSS_FEATURES))
             self.nss_head = nn.Linear(NSS_FEATURES, 1, bias=False)
             nn.init.zeros_(self.nss_head.weight)
+        self.stage_statistics = StageStatistics() if stage_statistics else None
+        if stage_statistics:
+            self.stage_head = nn.Linear(STAGE_FEATURES, 1, bias=False)
+            nn.init.zeros_(self.stage_head.weight)
 
     def set_text_embeddings(self, embeddings: torch.Tensor) -> None:
         """Install K x D class embeddings (normalised here); K may differ from before,
@@ -81,20 +90,31 @@ class ArtifactClassifier(nn.Module):
         """N x NSS_FEATURES standardised natural-scene statistics (needs ``nss``)."""
         return (self.nss(pixels) - self.nss_mean) / self.nss_std
 
-    def artifact_map(self, head: torch.Tensor, scene: torch.Tensor | None) -> torch.Tensor:
+    def image_term(self, pixels: torch.Tensor, features: list[torch.Tensor]) -> torch.Tensor | None:
+        """N x 1: what the whole-image statistics add to the artifact logit (None without them)."""
+        terms = []
+        if self.nss is not None:
+            terms.append(self.nss_head(self.scene_statistics(pixels)))
+        if self.stage_statistics is not None:
+            terms.append(self.stage_head(self.stage_statistics(features)))
+        return sum(terms) if terms else None
+
+    def artifact_map(self, head: torch.Tensor, image_term: torch.Tensor | None) -> torch.Tensor:
         """N x 1 x h x w: the artifact head at each position of the N x C x h x w head
-        features, plus the scene statistics' term (one number per image) everywhere."""
+        features, plus the whole-image term (one number per image) everywhere."""
         weight = self.artifact_head.weight[:, :, None, None]
         logits = F.conv2d(head, weight, self.artifact_head.bias)
-        if scene is not None:
-            logits = logits + self.nss_head(scene)[:, :, None, None]
+        if image_term is not None:
+            logits = logits + image_term[:, :, None, None]
         return logits
 
     def forward(self, pixels: torch.Tensor):
+        features = self.encoder(pixels)
+        head = self.encoder.head_of(features)
+        term = self.image_term(pixels, features)
         if not self.evidence:
-            pooled = self.encoder.pooled(pixels, self.pooling)
-            return self.class_logits(pooled), self.artifact_head(pooled)
-        head = self.encoder.head_features(pixels)
-        scene = self.scene_statistics(pixels) if self.nss is not None else None
-        evidence = self.artifact_map(head, scene)
+            pooled = self.encoder.pool(head, self.pooling)
+            logit = self.artifact_head(pooled)
+            return self.class_logits(pooled), logit if term is None else logit + term
+        evidence = self.artifact_map(head, term)
         return self.class_logits(head.mean(dim=(2, 3))), evidence.mean(dim=(2, 3)), evidence

@@ -110,12 +110,20 @@ class EfficientNetLite0(nn.Module):
 
     def head_features(self, x: torch.Tensor) -> torch.Tensor:
         """N x 1280 x H/32 x W/32: the head conv's features at each position."""
-        return self.act(self._bn1(self._conv_head(self.forward(x)[-1])))
+        return self.head_of(self.forward(x))
+
+    def head_of(self, features: list[torch.Tensor]) -> torch.Tensor:
+        """The head conv's features from forward()'s feature maps (no second pass)."""
+        return self.act(self._bn1(self._conv_head(features[-1])))
 
     def pooled(self, x: torch.Tensor, pooling: str = "mean") -> torch.Tensor:
         """N x 1280 head features pooled over all positions: "mean" (ImageNet's choice) or
         "max" (keeps a local artifact that covers a few cells from being averaged away)."""
-        head = self.head_features(x)
+        return self.pool(self.head_features(x), pooling)
+
+    @staticmethod
+    def pool(head: torch.Tensor, pooling: str = "mean") -> torch.Tensor:
+        """N x C x h x w head features -> N x C, by ``pooling`` (see pooled)."""
         return head.amax(dim=(2, 3)) if pooling == "max" else head.mean(dim=(2, 3))
 
 

@@ -4,36 +4,32 @@ The synthetic engine teaches where artifacts are; it cannot teach how much a rea
 generated image's flaws matter to people, nor how high the models' outputs run on
 clean real photographs. This stage, run after training:
 
-1. re-fits the classifier's "has artifact" head (one linear layer on the frozen pooled
-   features) on three kinds of image at once: synthetic images with their labels (BCE),
-   clean photographs as negatives (BCE), and rated generated images, ranked so that a
-   lower opinion score gets a higher artifact logit (pairwise logistic loss; pairs of the
-   same generator count twice, so the score also ranks within a generator), and every
-   image of a group named worse (e.g. few denoising steps) above every image of the
-   group it is compared with (e.g. the same generator's normal setting);
+1. fits the image score on rated generated images: ridge regression of their opinion
+   score on what the classifier's "has artifact" head reads (its pooled features, and the
+   feature-map or natural-scene statistics when the model has them), turned into a logit
+   that rises as the opinion falls; the regularisation strength is the one that ranks a
+   generator left out of the fit best (leave-one-generator-out folds), so the score is
+   chosen for what carries to a new generator, not for what separates the known ones;
    optionally at a larger input than the classifier trained at (``input_size``): at 512
-   the pooled features still see the fine detail whose loss people notice first;
+   the features still see the fine detail whose loss people notice first;
 2. raises each threshold to what clean photographs reach: the classifier's "artifact"
    and per-class thresholds to a high quantile of their scores on photographs, the
    segmenter's image threshold likewise, and its pixel threshold until the mean
-   detected area on photographs is small. A threshold is never lowered below the value
-   tuned on synthetic validation data;
+   detected area on photographs is small. A class or segmenter threshold is never
+   lowered below the value tuned on synthetic validation data;
 3. chooses the segmenter's weight in artifact_score (next to the classifier's 1) that
    ranks the rated images best, with the classifier's scores taken out of fold.
-Photographs are split in two: one half trains the head, the other sets the thresholds.
+The segmenter's thresholds are set on every other photograph, the classifier's on all.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from scipy import stats
 
 from artifactsdk.errors import DatasetError
@@ -81,16 +77,20 @@ def read_images(paths: Iterable[Path], label: str, quiet: bool,
 
 
 class _HeadReads(torch.nn.Module):
-    """pixels -> what the classifier's "has artifact" head reads: the pooled encoder
-    features (N x 1280), then the raw natural-scene statistics when the model has them."""
+    """pixels -> what the classifier's "has artifact" head reads: the pooled head features
+    (N x 1280), then the feature-map statistics and the raw natural-scene statistics when
+    the model has them (the order of ``HeadColumns``)."""
 
     def __init__(self, model: torch.nn.Module):
         super().__init__()
         self.model = model
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        parts = [self.model.encoder.pooled(pixels, self.model.pooling)]
-        if getattr(self.model, "nss", None) is not None:
+        features = self.model.encoder(pixels)
+        parts = [self.model.encoder.pool(self.model.encoder.head_of(features), self.model.pooling)]
+        if self.model.stage_statistics is not None:
+            parts.append(self.model.stage_statistics(features))
+        if self.model.nss is not None:
             parts.append(self.model.nss(pixels))
         return torch.cat(parts, dim=1)
 
@@ -115,7 +115,7 @@ class HeadFeatures:
                               dynamic_axes={"pixels": {0: "batch"}, "features": {0: "batch"}}, dynamo=False)
             self.backend = onnx_file_backend(path, threads)
 
-    def __call__(self, images: list[np.ndarray], label: str, quiet: bool, batch_size: int = 8) -> torch.Tensor:
+    def __call__(self, images: list[np.ndarray], label: str, quiet: bool, batch_size: int = 8) -> np.ndarray:
         """N x features of the images, each resized as at run time."""
         chunks = []
         with Progress(label, len(images), quiet) as progress:
@@ -123,128 +123,62 @@ class HeadFeatures:
                 batch = images[start:start + batch_size]
                 pixels = np.stack([normalize(resize_rgb(image, self.spec.height, self.spec.width), self.spec)
                                    for image in batch])
-                chunks.append(torch.from_numpy(self.backend.run_batch(pixels)["features"]))
+                chunks.append(self.backend.run_batch(pixels)["features"].astype(np.float64))
                 progress.advance(len(batch))
-        return torch.cat(chunks) if chunks else torch.zeros(0, 0)
+        return np.concatenate(chunks) if chunks else np.zeros((0, 0))
 
 
-class HeadInputs:
-    """Standardises the scene-statistics columns of HeadFeatures (the deep features keep
-    their scale, which the encoder's batch norm already set) and installs a fitted linear
-    head over both into the classifier."""
+@dataclass(frozen=True)
+class ScoreHead:
+    """The image score as one linear map of the head's raw inputs: ridge regression of MOS on
+    the standardised columns, turned into an artifact logit ``(pivot - predicted MOS) / spread``
+    (a lower opinion, a higher logit; ``spread`` is the MOS deviation of the rated images)."""
+    weight: np.ndarray   # per raw column
+    bias: float
+    alpha: float
 
-    def __init__(self, model: torch.nn.Module, fitted_on: torch.Tensor):
-        self.model = model
-        self.deep = model.artifact_head.in_features
-        scene = fitted_on[:, self.deep:]
-        self.mean = scene.mean(dim=0) if scene.shape[1] else None
-        self.std = scene.std(dim=0).clamp_min(1e-6) if scene.shape[1] else None
+    @classmethod
+    def fit(cls, features: np.ndarray, mos: np.ndarray, alpha: float) -> "ScoreHead":
+        from sklearn.linear_model import Ridge
+        from sklearn.preprocessing import StandardScaler
 
-    def __call__(self, features: torch.Tensor) -> torch.Tensor:
-        if self.mean is None:
-            return features
-        return torch.cat([features[:, :self.deep], (features[:, self.deep:] - self.mean) / self.std], dim=1)
+        scaler = StandardScaler().fit(features)
+        ridge = Ridge(alpha=alpha).fit(scaler.transform(features), mos)
+        per_column = ridge.coef_ / scaler.scale_
+        spread = float(mos.std()) or 1.0
+        pivot = float(np.median(mos))
+        intercept = float(ridge.intercept_ - per_column @ scaler.mean_)
+        return cls(-per_column / spread, (pivot - intercept) / spread, alpha)
 
-    def new_head(self, features: torch.Tensor) -> torch.nn.Linear:
-        """A head for these inputs, started from the classifier's own "has artifact" head."""
-        head = torch.nn.Linear(features.shape[1], 1)
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        return features @ self.weight + self.bias
+
+    def install(self, model: torch.nn.Module, deep: int) -> None:
+        """Write the map into the classifier: the pooled part into its artifact head, the
+        feature-map statistics into their head, the natural-scene statistics (raw columns:
+        mean 0, std 1 in the model) into theirs."""
+        weight = torch.from_numpy(self.weight).float()
+        parts = [("artifact_head", model.artifact_head, deep)]
+        if model.stage_statistics is not None:
+            parts.append(("stage_head", model.stage_head, model.stage_head.in_features))
+        if model.nss is not None:
+            parts.append(("nss_head", model.nss_head, model.nss_head.in_features))
+            model.nss_mean.zero_()
+            model.nss_std.fill_(1.0)
+        start = 0
         with torch.no_grad():
-            head.weight.zero_()
-            head.weight[:, :self.deep] = self.model.artifact_head.weight
-            head.bias.copy_(self.model.artifact_head.bias)
-        return head
-
-    def install(self, head: torch.nn.Linear) -> None:
-        with torch.no_grad():
-            self.model.artifact_head.weight.copy_(head.weight[:, :self.deep])
-            self.model.artifact_head.bias.copy_(head.bias)
-            if self.mean is not None:
-                self.model.nss_mean.copy_(self.mean)
-                self.model.nss_std.copy_(self.std)
-                self.model.nss_head.weight.copy_(head.weight[:, self.deep:])
+            for _, layer, width in parts:
+                layer.weight.copy_(weight[start:start + width][None])
+                start += width
+            model.artifact_head.bias.fill_(self.bias)
 
 
-def ranking_pairs(ratings: list[RatedImage], options: TuningOptions) -> tuple[torch.Tensor, ...]:
-    """(worse, better, weight) index pairs: ``worse`` has the lower opinion score by at
-    least the margin; pairs from the same group weigh ``same_group_weight``."""
-    mos = np.array([r.mos for r in ratings])
-    groups = np.array([r.group for r in ratings])
-    worse, better = np.nonzero(mos[:, None] + options.mos_margin < mos[None, :])
-    weight = np.where(groups[worse] == groups[better], options.same_group_weight, 1.0)
-    return torch.from_numpy(worse), torch.from_numpy(better), torch.from_numpy(weight).float()
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-logits))
 
 
-def group_order_pairs(ratings: list[RatedImage], options: TuningOptions) -> tuple[torch.Tensor, torch.Tensor]:
-    """(worse, better) index pairs: every image of a worse group with every image of its better group."""
-    groups = np.array([r.group for r in ratings])
-    worse, better = [], []
-    for worse_group, better_group in options.worse_groups:
-        w, b = np.meshgrid(np.flatnonzero(groups == worse_group), np.flatnonzero(groups == better_group),
-                           indexing="ij")
-        worse.append(w.ravel())
-        better.append(b.ravel())
-    if not worse:
-        return torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
-    return torch.from_numpy(np.concatenate(worse)), torch.from_numpy(np.concatenate(better))
-
-
-def fit_artifact_head(head: torch.nn.Linear, synth: torch.Tensor, synth_labels: torch.Tensor,
-                      photos: torch.Tensor, rated: torch.Tensor, ratings: list[RatedImage],
-                      options: TuningOptions) -> list[float]:
-    """Full-batch AdamW on the head alone; returns the loss every 50 steps."""
-    torch.manual_seed(options.seed)
-    worse, better, weight = ranking_pairs(ratings, options)
-    group_worse, group_better = group_order_pairs(ratings, options)
-    optimizer = torch.optim.AdamW(head.parameters(), lr=options.lr, weight_decay=options.weight_decay)
-    history = []
-    for step in range(options.steps):
-        logits = [head(x)[:, 0] for x in (synth, photos, rated)]
-        loss = F.binary_cross_entropy_with_logits(logits[1], torch.zeros_like(logits[1]))
-        if len(synth):
-            loss = loss + F.binary_cross_entropy_with_logits(logits[0], synth_labels)
-        if len(worse):
-            margin = logits[2][worse] - logits[2][better]  # should be positive: worse = more artifact
-            loss = loss + options.ranking_weight * (F.softplus(-margin) * weight).sum() / weight.sum()
-        if len(group_worse):
-            margin = logits[2][group_worse] - logits[2][group_better]
-            loss = loss + options.group_order_weight * F.softplus(-margin).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if step % 50 == 0 or step == options.steps - 1:
-            history.append(round(float(loss.detach()), 4))
-    return history
-
-
-def quantile_threshold(scores: np.ndarray, quantile: float, floor: float) -> float:
-    """The ``quantile`` of scores on clean images, never below ``floor``."""
-    return float(max(floor, np.quantile(scores, quantile))) if len(scores) else floor
-
-
-def out_of_fold_probability(head: torch.nn.Linear, fit, rated: torch.Tensor,
-                            ratings: list[RatedImage]) -> np.ndarray:
-    """Each rated image's artifact probability from a head fitted without it (two folds,
-    alternate images), so choices made on these scores are not fooled by the fit."""
-    fold = np.arange(len(ratings)) % 2
-    probability = np.zeros(len(ratings), np.float32)
-    for k in (0, 1):
-        fitted = copy.deepcopy(head)
-        train = np.flatnonzero(fold != k)
-        fit(fitted, rated=rated[train], ratings=[ratings[i] for i in train])
-        with torch.no_grad():
-            probability[fold == k] = torch.sigmoid(fitted(rated[fold == k])[:, 0]).numpy()
-    return probability
-
-
-def class_probabilities(model: torch.nn.Module, features: torch.Tensor) -> np.ndarray:
-    """The classifier's per-class probabilities from its pooled features."""
-    with torch.no_grad():
-        return torch.sigmoid(model.class_logits(features)).numpy()
-
-
-def leave_one_generator_out(start: torch.nn.Linear, fit, rated: torch.Tensor,
-                            ratings: list[RatedImage]) -> dict:
-    """For each generator G: the head fitted without any image of G, then its Spearman
+def leave_one_generator_out(features: np.ndarray, ratings: list[RatedImage], alpha: float) -> dict:
+    """For each generator G: the score fitted without any image of G, then its Spearman
     (-score against MOS) on G's images, which it has never seen. What carries to a new
     generator, not what separates the known ones, is what this rewards."""
     generators = np.array([generator_of(r.group) for r in ratings])
@@ -252,57 +186,76 @@ def leave_one_generator_out(start: torch.nn.Linear, fit, rated: torch.Tensor,
     folds = {}
     for generator in np.unique(generators):
         held = generators == generator
-        head = copy.deepcopy(start)
-        fit(head, rated=rated[~held], ratings=[r for r, out in zip(ratings, held) if not out])
-        with torch.no_grad():
-            scores = head(rated[held])[:, 0].numpy()
+        scores = ScoreHead.fit(features[~held], mos[~held], alpha).logits(features[held])
         spearman = stats.spearmanr(-scores, mos[held]).statistic
         folds[str(generator)] = {"images": int(held.sum()), "spearman": round(float(spearman), 4)}
-    return {"folds": folds, "mean_spearman": round(float(np.mean([f["spearman"] for f in folds.values()])), 4)}
+    return {"alpha": alpha, "folds": folds,
+            "mean_spearman": round(float(np.mean([f["spearman"] for f in folds.values()])), 4)}
+
+
+def chosen_by_folds(features: np.ndarray, ratings: list[RatedImage], alphas: tuple[float, ...]) -> dict:
+    """The leave-one-generator-out folds of every regularisation strength, and the one whose
+    mean Spearman on the left-out generators is highest."""
+    runs = [leave_one_generator_out(features, ratings, alpha) for alpha in alphas]
+    best = max(runs, key=lambda run: run["mean_spearman"])
+    return {**best, "by_alpha": {str(run["alpha"]): run["mean_spearman"] for run in runs}}
+
+
+def out_of_fold_probability(features: np.ndarray, ratings: list[RatedImage], alpha: float) -> np.ndarray:
+    """Each rated image's artifact probability from a score fitted without it (two folds,
+    alternate images), so choices made on these scores are not fooled by the fit."""
+    mos = np.array([r.mos for r in ratings])
+    fold = np.arange(len(ratings)) % 2
+    logits = np.zeros(len(ratings))
+    for k in (0, 1):
+        logits[fold == k] = ScoreHead.fit(features[fold != k], mos[fold != k], alpha).logits(features[fold == k])
+    return sigmoid(logits)
+
+
+def quantile_threshold(scores: np.ndarray, quantile: float, floor: float) -> float:
+    """The ``quantile`` of scores on clean images, never below ``floor``."""
+    return float(max(floor, np.quantile(scores, quantile))) if len(scores) else floor
+
+
+def class_probabilities(model: torch.nn.Module, pooled: np.ndarray) -> np.ndarray:
+    """The classifier's per-class probabilities from its pooled features."""
+    with torch.no_grad():
+        return torch.sigmoid(model.class_logits(torch.from_numpy(pooled).float())).numpy()
 
 
 def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, options: TuningOptions,
                     quiet: bool) -> tuple[dict, np.ndarray]:
-    """Re-fit the artifact head (at ``options.input_size`` when given; over the scene
-    statistics too when the model has them) and set the thresholds: per class the best F1
-    on the synthetic images, raised to the photographs' quantile; returns the figures of
-    the run, the leave-one-generator-out folds among them."""
+    """Fit the image score on the rated images (at ``options.input_size`` when given), its
+    regularisation chosen on leave-one-generator-out folds, and set the thresholds: the
+    artifact threshold to the photographs' quantile, per class the best F1 on the synthetic
+    images raised to the photographs' quantile; returns the figures of the run and each rated
+    image's out-of-fold artifact probability."""
     spec = InputSpec.from_manifest(config["input"])
     if options.input_size:
         spec = replace(spec, height=options.input_size, width=options.input_size)
         config["input"] = spec.to_manifest()
-    fit_photos, threshold_photos = data.photos[0::2], data.photos[1::2]
     features = HeadFeatures(model, spec, torch.get_num_threads())
-    raw = {"synth": features(data.synth, "features: synthetic", quiet),
-           "photos": features(fit_photos, "features: photographs", quiet),
-           "rated": features(data.rated, "features: rated images", quiet)}
-    inputs = HeadInputs(model, torch.cat(list(raw.values())))
-    synth, photos, rated = (inputs(raw[name]) for name in ("synth", "photos", "rated"))
-    labels = torch.from_numpy(data.synth_has_artifact.astype(np.float32))
-    fit = partial(fit_artifact_head, synth=synth, synth_labels=labels, photos=photos, options=options)
-    start = inputs.new_head(rated)
-    folds = leave_one_generator_out(start, fit, rated, data.ratings)
-    rated_probability = out_of_fold_probability(start, fit, rated, data.ratings)
-    head = copy.deepcopy(start)
-    history = fit(head, rated=rated, ratings=data.ratings)
-    inputs.install(head)
-    held = inputs(features(threshold_photos, "features: threshold photographs", quiet))
-    with torch.no_grad():
-        synth_probability = torch.sigmoid(head(synth)[:, 0]).numpy()
-        photo_artifact = torch.sigmoid(head(held)[:, 0]).numpy()
-    synth_class = class_probabilities(model, synth[:, :inputs.deep])
-    photo_class = class_probabilities(model, held[:, :inputs.deep])
+    rated = features(data.rated, "features: rated images", quiet)
+    mos = np.array([r.mos for r in data.ratings])
+    folds = chosen_by_folds(rated, data.ratings, options.ridge_alphas)
+    head = ScoreHead.fit(rated, mos, folds["alpha"])
+    head.install(model, model.artifact_head.in_features)
+    deep = model.artifact_head.in_features
+    synth = features(data.synth, "features: synthetic", quiet)
+    held = features(data.photos, "features: photographs", quiet)
+    photo_artifact = sigmoid(head.logits(held))
     thresholds = config["thresholds"]
-    synth_best = best_f1_threshold(data.synth_has_artifact, synth_probability)
-    thresholds["artifact"] = quantile_threshold(photo_artifact, options.photo_quantile, synth_best)
+    thresholds["artifact"] = quantile_threshold(photo_artifact, options.photo_quantile, 0.0)
+    synth_class = class_probabilities(model, synth[:, :deep])
+    photo_class = class_probabilities(model, held[:, :deep])
     for label in config["labels"]:
         if label["key"] in config["trained_classes"]:
             index = label["index"]
             best = best_f1_threshold(data.synth_classes[:, index], synth_class[:, index])
             thresholds["classes"][label["key"]] = quantile_threshold(photo_class[:, index], options.class_quantile, best)
-    return {"loss": history, "synth_best_f1_threshold": synth_best, "input_size": spec.height,
-            "photos_fit": len(fit_photos), "photos_thresholds": len(threshold_photos),
-            "leave_one_generator_out": folds, "thresholds": thresholds}, rated_probability
+    return {"input_size": spec.height, "photos_thresholds": len(data.photos),
+            "synth_images": len(data.synth), "leave_one_generator_out": folds,
+            "thresholds": thresholds}, out_of_fold_probability(rated, data.ratings, folds["alpha"])
 
 
 def segmenter_image_scores(model: torch.nn.Module, config: dict, images: list[np.ndarray], label: str,

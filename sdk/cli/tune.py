@@ -24,21 +24,15 @@ class TuneSettings:
 
     mos_column: str = "mos_quality"
     val_fraction: float = 0.1
-    scene_statistics: bool = True
+    stage_statistics: bool = True
+    scene_statistics: bool = False
+    evidence_map: bool = False
     keep_segmenter: bool = False
     tuning: TuningOptions = field(default_factory=TuningOptions)
 
 
 def setting(path: str, *param_decls: str, **attrs):
     return settings_option(TuneSettings, path, *param_decls, **attrs)
-
-
-def group_pairs(ctx, param, worse_groups: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """("WORSE:BETTER", ...) -> (("WORSE", "BETTER"), ...)."""
-    order = tuple(tuple(pair.split(":")) for pair in worse_groups)
-    if any(len(pair) != 2 or not all(pair) for pair in order):
-        raise click.BadParameter(f"expected WORSE:BETTER group names, got {list(worse_groups)}", param_hint="--worse-group")
-    return order
 
 
 @click.command("tune")
@@ -63,12 +57,18 @@ def group_pairs(ctx, param, worse_groups: tuple[str, ...]) -> tuple[tuple[str, s
          help="The seed the models were trained with (it picks the same validation split).")
 @setting("tuning.input_size", "--classifier-input", type=click.IntRange(min=32),
          help="Run the classifier at this input side from now on (default: as trained).")
-@setting("tuning.worse_groups", "--worse-group", multiple=True, metavar="WORSE:BETTER", callback=group_pairs,
-         help="Rank every rated image of group WORSE above (more artifact than) every image of group "
-              "BETTER, e.g. sd1.5_lowstep:sd1.5_normal (groups: file name without _NNN). Repeatable.")
+@setting("tuning.ridge_alphas", "--ridge-alpha", multiple=True, type=click.FloatRange(min=0, min_open=True),
+         help="A ridge strength to try for the image score (repeatable); the one that ranks a "
+              "left-out generator best on leave-one-generator-out folds is kept.")
+@setting("stage_statistics", "--stage-statistics/--no-stage-statistics",
+         help="The image score also reads the channel means and deviations of the encoder's "
+              "feature maps at strides 4-32, next to the pooled head features.")
 @setting("scene_statistics", "--scene-statistics/--no-scene-statistics",
          help="The image score also reads natural-scene statistics of the whole image (BRISQUE's "
               "MSCN moments, computed inside the model), next to the pooled deep features.")
+@setting("evidence_map", "--evidence-map/--no-evidence-map",
+         help="The tuned classifier also outputs its evidence map (the score per 32-pixel cell "
+              "whose mean is the image score), which the runtime adds to a flagged image's mask.")
 @setting("keep_segmenter", "--keep-segmenter", is_flag=True,
          help="Tune the classifier only: the segmenter keeps its thresholds and its weight in "
               "artifact_score (for a segmenter tuned before and not retrained since); only the "
@@ -78,14 +78,13 @@ def group_pairs(ctx, param, worse_groups: tuple[str, ...]) -> tuple[tuple[str, s
 def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, images: Path, out: Path,
          threads: int, quiet: bool, **settings) -> None:
     """Fit the image-level artifact score on rated images and raise the thresholds to
-    what clean photographs reach. The tuned classifier outputs its evidence map (the
-    per-position score whose mean is the image score); tuning.json reports the
-    leave-one-generator-out folds of the fit."""
+    what clean photographs reach; tuning.json reports the leave-one-generator-out folds
+    that chose the fit."""
     import numpy as np
     import torch
 
     # imports torch: only when this runs
-    from artifactsdk.models import load_checkpoint, save_checkpoint, with_evidence_map
+    from artifactsdk.models import load_checkpoint, save_checkpoint, with_score_parts
     from artifactsdk.training.image_score import (RealImages, choose_segmenter_weight, read_images,
                                                   segmenter_image_scores, tune_classifier, tune_segmenter)
 
@@ -99,11 +98,6 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
         present = [r for r in ratings if (images / r.name).is_file()]
         if not present:
             raise click.ClickException(f"none of the {len(ratings)} images named in {mos_csv} is in {images}")
-        groups = {r.group for r in present}
-        unknown = sorted({g for pair in options.worse_groups for g in pair} - groups)
-        if unknown:
-            raise click.BadParameter(f"no rated image is in group(s) {unknown}; groups: {sorted(groups)}",
-                                     param_hint="--worse-group")
         synth = open_dataset(data)
         skipped: list[str] = []
         synth_samples = [synth[int(i)] for i in split_indices(len(synth), tune_settings.val_fraction, options.seed)[1]]
@@ -118,7 +112,8 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
             photos=photo_images, rated=rated_images, ratings=[present[i] for i in readable])
         report = {"skipped": skipped, "rated_images": len(real.ratings), "synth_images": len(synth_samples)}
         classifier, classifier_config = load_checkpoint(checkpoint / "classifier")
-        classifier = with_evidence_map(classifier, classifier_config, tune_settings.scene_statistics)
+        classifier = with_score_parts(classifier, classifier_config, tune_settings.evidence_map,
+                                      tune_settings.scene_statistics, tune_settings.stage_statistics)
         report["classifier"], rated_probability = tune_classifier(classifier, classifier_config, real, options, quiet)
         tuned = [("classifier", classifier, classifier_config)]
         if not tune_settings.keep_segmenter:

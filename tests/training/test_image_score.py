@@ -1,4 +1,4 @@
-"""Tuning on real images: the rated-set split, the ranking head, the thresholds, and
+"""Tuning on real images: the rated-set split, the ridge image score, the thresholds, and
 `artifactsdk tune` end to end on tiny folders."""
 
 import json
@@ -14,8 +14,9 @@ from scipy import ndimage, stats
 from artifactsdk.cli import main
 from artifactsdk.errors import DatasetError
 from artifactsdk.models import shipped_weights
-from artifactsdk.training.image_score import (SEGMENTER_WEIGHTS, TuningOptions, choose_segmenter_weight,
-                                              fit_artifact_head, group_order_pairs, quantile_threshold, ranking_pairs)
+from artifactsdk.models.classifier import ArtifactClassifier
+from artifactsdk.training.image_score import (SEGMENTER_WEIGHTS, ScoreHead, _HeadReads, choose_segmenter_weight,
+                                              quantile_threshold)
 from artifactsdk.training.real_data import RatedImage, read_ratings, split_by_prompt, write_ratings
 from artifactsdk.training.synth.scenes import procedural_scene
 
@@ -41,40 +42,30 @@ def test_ratings_round_trip_and_a_missing_column_is_named(tmp_path):
         read_ratings(path, mos_column="quality")
 
 
-def test_group_order_pairs_put_every_worse_image_above_every_better_one():
-    ratings = [RatedImage("low_1", "", 3.0, "low"), RatedImage("norm_1", "", 2.0, "norm"),
-               RatedImage("low_2", "", 1.0, "low"), RatedImage("other_1", "", 1.0, "other")]
-    worse, better = group_order_pairs(ratings, TuningOptions(worse_groups=(("low", "norm"),)))
-    assert sorted(zip(worse.tolist(), better.tolist())) == [(0, 1), (2, 1)]
-
-
-def test_ranking_pairs_order_worse_before_better_and_weigh_same_group_pairs():
-    ratings = [RatedImage("x_1", "", 1.0, "x"), RatedImage("x_2", "", 3.0, "x"), RatedImage("y_1", "", 2.0, "y"),
-               RatedImage("y_2", "", 2.1, "y")]
-    worse, better, weight = ranking_pairs(ratings, TuningOptions(mos_margin=0.2))
-    pairs = {(int(w), int(b)): float(v) for w, b, v in zip(worse, better, weight)}
-    # 2.0 vs 2.1 is inside the margin: not ranked
-    assert pairs == {(0, 1): 2.0, (0, 2): 1.0, (0, 3): 1.0, (2, 1): 1.0, (3, 1): 1.0}
-
-
-def test_the_head_learns_to_rank_rated_images_and_keep_photos_clean():
+def test_the_score_rises_as_the_opinion_falls():
     rng = np.random.default_rng(0)
     mos = rng.uniform(0, 5, 120)
-    ratings = [RatedImage(f"g_{i}", "", float(m), "g") for i, m in enumerate(mos)]
-    features = torch.from_numpy(rng.normal(0, 0.3, (120, 8))).float()
-    features[:, 0] = torch.from_numpy(-mos).float()  # one feature says how bad an image is
-    synth = torch.from_numpy(rng.normal(0, 1, (60, 8))).float()
-    labels = (synth[:, 1] > 0).float()
-    photos = torch.from_numpy(rng.normal(0, 1, (40, 8))).float()
-    photos[:, 1] = -2.0
-    head = torch.nn.Linear(8, 1)
-    history = fit_artifact_head(head, synth, labels, photos, features, ratings, TuningOptions(steps=300, lr=0.05))
-    assert history[-1] < history[0]
+    features = rng.normal(0, 0.3, (120, 8))
+    features[:, 3] += 10 - mos  # one column says how bad an image is, on its own scale
+    head = ScoreHead.fit(features, mos, alpha=1.0)
+    logits = head.logits(features)
+    assert stats.spearmanr(-logits, mos).statistic > 0.95
+    assert np.median(logits) == pytest.approx(0.0, abs=0.2)  # the pivot: the median opinion
+
+
+def test_the_installed_score_is_the_fitted_one():
+    """What the classifier outputs as its artifact logit equals the fitted map of what its
+    head reads: the pooled features and the feature-map and natural-scene statistics."""
+    torch.manual_seed(0)
+    model = ArtifactClassifier(13, nss=((123.7, 116.3, 103.5), (58.4, 57.1, 57.4)), stage_statistics=True).eval()
+    pixels = torch.randn(3, 3, 64, 64)
     with torch.no_grad():
-        rated_logits = head(features)[:, 0].numpy()
-        photo_probability = torch.sigmoid(head(photos)[:, 0]).numpy()
-    assert stats.spearmanr(-rated_logits, mos).statistic > 0.9
-    assert photo_probability.mean() < 0.2
+        reads = _HeadReads(model)(pixels).double().numpy()
+    head = ScoreHead(np.random.default_rng(1).normal(0, 0.01, reads.shape[1]), 0.3, 1.0)
+    head.install(model, model.artifact_head.in_features)
+    with torch.no_grad():
+        logit = model(pixels)[1][:, 0].double().numpy()
+    np.testing.assert_allclose(logit, head.logits(reads), rtol=1e-4, atol=1e-4)
 
 
 def test_quantile_threshold_never_goes_below_its_floor():
@@ -114,14 +105,15 @@ def test_tune_writes_tuned_checkpoints_with_thresholds_no_lower_than_their_floor
         "tune", "--checkpoint", str(shipped_weights()), "--data", str(tiny_real / "synth"),
         "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
         "--images", str(tiny_real / "rated"), "--out", str(out), "--val-fraction", "0.5", "--threads", "1",
-        "--classifier-input", "128", "--worse-group", "blurry:sharp", "--quiet"])
+        "--classifier-input", "128", "--ridge-alpha", "1", "--ridge-alpha", "10", "--quiet"])
     assert result.exit_code == 0, result.output
     report = json.loads((out / "tuning.json").read_text())
     assert report["rated_images"] == 8 and report["synth_images"] == 4 and not report["skipped"]
     classifier = json.loads((out / "classifier" / "config.json").read_text())
     assert classifier["input"]["height"] == classifier["input"]["width"] == 128
-    assert classifier["thresholds"]["artifact"] >= report["classifier"]["synth_best_f1_threshold"]
-    assert classifier["tuning"]["options"]["worse_groups"] == [["blurry", "sharp"]]
+    assert classifier["stage_statistics"] and not classifier["evidence_map"]
+    assert classifier["tuning"]["options"]["ridge_alphas"] == [1.0, 10.0]
+    assert report["classifier"]["leave_one_generator_out"]["alpha"] in (1.0, 10.0)
     trained = json.loads((shipped_weights() / "segmenter" / "config.json").read_text())["thresholds"]
     tuned = json.loads((out / "segmenter" / "config.json").read_text())["thresholds"]
     assert tuned["pixel"] >= trained["pixel"] and tuned["image"] >= trained["image"]
@@ -151,14 +143,6 @@ def test_an_unreadable_rated_image_is_skipped_and_the_rest_keep_their_ratings(ti
     assert report["rated_images"] == 7 and len(report["skipped"]) == 1 and "blurry_005.png" in report["skipped"][0]
 
 
-def test_an_unknown_group_in_worse_group_is_refused(tiny_real, tmp_path):
-    result = CliRunner().invoke(main, [
-        "tune", "--checkpoint", str(shipped_weights()), "--data", str(tiny_real / "synth"),
-        "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
-        "--images", str(tiny_real / "rated"), "--out", str(tmp_path / "o"), "--worse-group", "blurry:nope"])
-    assert result.exit_code == 2 and "nope" in result.output
-
-
 def test_tune_refuses_to_write_over_its_input(tiny_real):
     result = CliRunner().invoke(main, [
         "tune", "--checkpoint", str(shipped_weights()), "--data", str(tiny_real / "synth"),
@@ -168,8 +152,9 @@ def test_tune_refuses_to_write_over_its_input(tiny_real):
 
 
 def test_tune_gives_the_classifier_its_evidence_map_and_reports_generator_folds(tiny_real, tmp_path):
-    """The tuned classifier outputs the map its image logit is the mean of, reads the scene
-    statistics, and tuning.json has a fold per generator; --keep-segmenter writes no segmenter."""
+    """With --evidence-map the tuned classifier outputs the map its image logit is the mean
+    of; it reads the statistics asked for, and tuning.json has a fold per generator;
+    --keep-segmenter writes no segmenter."""
     import torch
 
     from artifactsdk.models import load_checkpoint
@@ -179,15 +164,16 @@ def test_tune_gives_the_classifier_its_evidence_map_and_reports_generator_folds(
         "tune", "--checkpoint", str(shipped_weights()), "--data", str(tiny_real / "synth"),
         "--photos", str(tiny_real / "photos"), "--mos-csv", str(tiny_real / "mos.csv"),
         "--images", str(tiny_real / "rated"), "--out", str(out), "--val-fraction", "0.5", "--threads", "1",
-        "--classifier-input", "128", "--keep-segmenter", "--quiet"])
+        "--classifier-input", "128", "--keep-segmenter", "--evidence-map", "--scene-statistics", "--quiet"])
     assert result.exit_code == 0, result.output
     assert not (out / "segmenter").exists()
     folds = json.loads((out / "tuning.json").read_text())["classifier"]["leave_one_generator_out"]
     assert set(folds["folds"]) == {"blurry", "sharp"}
     model, config = load_checkpoint(out / "classifier")
-    assert config["evidence_map"] and config["scene_statistics"]
+    assert config["evidence_map"] and config["scene_statistics"] and config["stage_statistics"]
     with torch.no_grad():
         _, logit, evidence = model(torch.randn(2, 3, 128, 128))
     assert evidence.shape == (2, 1, 4, 4)
     assert torch.allclose(logit[:, 0], evidence.mean(dim=(1, 2, 3)), atol=1e-5)
-    assert model.nss_head.weight.abs().sum() > 0  # the statistics were fitted, not left at zero
+    # the statistics were fitted, not left at zero
+    assert model.nss_head.weight.abs().sum() > 0 and model.stage_head.weight.abs().sum() > 0
