@@ -9,10 +9,11 @@ initial bias and is scored zero-shot by its prompt alone.
 The "has artifact" logit is a linear head on the mean-pooled features, so it equals the
 mean over positions of the same head applied at each position: that per-position map
 (``artifact_map``, N x 1 x H/32 x W/32) is where the score comes from, and the runtime
-outlines a flagged image's evidence with it. With ``nss`` the head also reads
-natural-scene statistics of the whole image (models/nss.py), and with ``stage_statistics``
-the channel means and deviations of the encoder's feature maps (models/stage_statistics.py);
-each adds one number per image, to every position of the map.
+outlines a flagged image's evidence with it. With ``stage_statistics`` the head also
+reads the channel means and deviations of the encoder's feature maps
+(models/stage_statistics.py), and the map shows which cells their term comes from; with
+``nss`` it reads natural-scene statistics of the whole image (models/nss.py), one number
+per image added to every position of the map.
 """
 
 from __future__ import annotations
@@ -99,22 +100,25 @@ class ArtifactClassifier(nn.Module):
             terms.append(self.stage_head(self.stage_statistics(features)))
         return sum(terms) if terms else None
 
-    def artifact_map(self, head: torch.Tensor, image_term: torch.Tensor | None) -> torch.Tensor:
-        """N x 1 x h x w: the artifact head at each position of the N x C x h x w head
-        features, plus the whole-image term (one number per image) everywhere."""
+    def artifact_map(self, pixels: torch.Tensor, features: list[torch.Tensor], head: torch.Tensor) -> torch.Tensor:
+        """N x 1 x h x w over the N x C x h x w head features: the artifact head at each
+        position, plus where the feature-map statistics' term comes from (its share of each
+        cell), plus the scene statistics' term (one number per image) everywhere; its mean is
+        the artifact logit."""
         weight = self.artifact_head.weight[:, :, None, None]
         logits = F.conv2d(head, weight, self.artifact_head.bias)
-        if image_term is not None:
-            logits = logits + image_term[:, :, None, None]
+        if self.stage_statistics is not None:
+            logits = logits + self.stage_statistics.contribution_map(features, self.stage_head.weight, head.shape[2:])
+        if self.nss is not None:
+            logits = logits + self.nss_head(self.scene_statistics(pixels))[:, :, None, None]
         return logits
 
     def forward(self, pixels: torch.Tensor):
         features = self.encoder(pixels)
         head = self.encoder.head_of(features)
-        term = self.image_term(pixels, features)
         if not self.evidence:
             pooled = self.encoder.pool(head, self.pooling)
-            logit = self.artifact_head(pooled)
+            logit, term = self.artifact_head(pooled), self.image_term(pixels, features)
             return self.class_logits(pooled), logit if term is None else logit + term
-        evidence = self.artifact_map(head, term)
+        evidence = self.artifact_map(pixels, features, head)
         return self.class_logits(head.mean(dim=(2, 3))), evidence.mean(dim=(2, 3)), evidence

@@ -62,6 +62,31 @@ def test_classifier_logits_are_scaled_cosine_plus_bias():
     assert torch.allclose(class_logits, expected, atol=1e-5)
 
 
+def test_the_evidence_map_is_where_the_statistics_term_comes_from():
+    """With feature-map statistics the map's mean is the logit without the map, exactly; the
+    cells differ (the term is shared out by position); and a change in one corner of the
+    image moves the cells there most."""
+    from artifactsdk.models.classifier import ArtifactClassifier
+
+    torch.manual_seed(0)
+    plain = ArtifactClassifier(taxonomy.NUM_CLASSES, stage_statistics=True).eval()
+    torch.nn.init.normal_(plain.stage_head.weight, std=0.1)
+    mapped = ArtifactClassifier(taxonomy.NUM_CLASSES, evidence=True, stage_statistics=True).eval()
+    mapped.load_state_dict(plain.state_dict())
+    pixels = torch.randn(2, 3, 128, 128)
+    with torch.no_grad():
+        _, logit = plain(pixels)
+        _, mapped_logit, evidence = mapped(pixels)
+        changed = pixels.clone()
+        changed[:, :, :32, :32] = 0
+        moved = (mapped(changed)[2] - evidence).abs()
+    assert evidence.shape == (2, 1, 4, 4)
+    assert torch.allclose(mapped_logit, logit, atol=1e-5)
+    assert torch.allclose(evidence.mean(dim=(1, 2, 3)), logit[:, 0], atol=1e-5)
+    assert evidence.std() > 0
+    assert (moved[:, 0, :2, :2].mean(dim=(1, 2)) > moved[:, 0, 2:, 2:].mean(dim=(1, 2))).all()
+
+
 def test_new_class_keeps_known_biases_and_starts_zero_shot():
     model = _classifier()
     with torch.no_grad():
