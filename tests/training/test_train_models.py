@@ -107,19 +107,6 @@ def test_classifier_trains_its_classes_and_leaves_the_rest_zero_shot(tmp_path):
     assert set(config["thresholds"]) == {"artifact", "classes"}
 
 
-def test_a_frozen_encoder_keeps_its_imagenet_weights_while_the_heads_learn(tmp_path):
-    from artifactsdk.models.encoder import EfficientNetLite0, load_imagenet_weights
-
-    imagenet = EfficientNetLite0(with_head=True)
-    load_imagenet_weights(imagenet)
-    result = train_classifier(classification_data(), tmp_path, replace(OPTIONS, frozen_encoder=True),
-                              text_embeddings=torch.randn(taxonomy.NUM_CLASSES, 384))
-    model, _ = load_checkpoint(result.checkpoint)
-    for (name, expected), found in zip(imagenet.state_dict().items(), model.encoder.state_dict().values()):
-        assert torch.equal(expected, found), name  # BN running statistics included
-    assert model.class_bias[NOISE] != -3.0
-
-
 def test_init_starts_from_a_checkpoint_of_the_same_architecture(tmp_path):
     images, masks, _ = tiny_images(8)
     trained = train_segmenter(SegmentationArrays(images, masks), tmp_path, replace(OPTIONS, epochs=1))
