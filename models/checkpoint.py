@@ -15,6 +15,7 @@ from torch import nn
 
 from artifactsdk.errors import BundleError, MissingDependencyError
 from artifactsdk.models.classifier import ArtifactClassifier
+from artifactsdk.models.encoder import load_imagenet_weights
 from artifactsdk.models.segmenter import ArtifactSegmenter
 
 WEIGHTS_FILE = "model.safetensors"
@@ -30,7 +31,7 @@ ARCHITECTURES = {
         len(config["labels"]), pooling=config.get("pooling", "mean"),
         evidence=bool(config.get("evidence_map")),
         nss=(tuple(config["input"]["mean"]), tuple(config["input"]["std"])) if config.get("scene_statistics") else None,
-        stage_statistics=bool(config.get("stage_statistics")))),
+        stage_statistics=bool(config.get("stage_statistics")), score_encoder=bool(config.get("score_encoder")))),
 }
 
 
@@ -117,11 +118,13 @@ EVIDENCE_OUTPUT = "N x 1 x H/32 x W/32 has-artifact logit per position; its mean
 
 
 def with_score_parts(model: nn.Module, config: dict, evidence_map: bool, scene_statistics: bool,
-                     stage_statistics: bool) -> nn.Module:
+                     stage_statistics: bool, score_encoder: bool) -> nn.Module:
     """The classifier rebuilt with the image-score parts asked for (its evidence map, the
-    natural-scene or the feature-map statistics): the same weights, new parts zero until
-    fitted. Updates ``config`` to say so."""
-    config.update(evidence_map=evidence_map, scene_statistics=scene_statistics, stage_statistics=stage_statistics)
+    natural-scene or the feature-map statistics, an encoder of its own): the same weights,
+    a new score encoder at ImageNet's weights, the other new parts zero until fitted.
+    Updates ``config`` to say so."""
+    config.update(evidence_map=evidence_map, scene_statistics=scene_statistics, stage_statistics=stage_statistics,
+                  score_encoder=score_encoder)
     outputs = config.setdefault("outputs", {})
     if evidence_map:
         outputs["artifact_map"] = EVIDENCE_OUTPUT
@@ -131,7 +134,9 @@ def with_score_parts(model: nn.Module, config: dict, evidence_map: bool, scene_s
     wanted = rebuilt.state_dict().keys()
     state = {name: tensor for name, tensor in model.state_dict().items() if name in wanted}
     missing, _ = rebuilt.load_state_dict(state, strict=False)
-    unexpected_missing = [name for name in missing if not name.startswith(("nss", "stage_head"))]
+    unexpected_missing = [name for name in missing if not name.startswith(("nss", "stage_head", "score_encoder."))]
     if unexpected_missing:
         raise BundleError(f"the classifier lacks weights {unexpected_missing[:3]} that its rebuilt model keeps")
+    if any(name.startswith("score_encoder.") for name in missing):
+        load_imagenet_weights(rebuilt.score_encoder)
     return rebuilt.eval()

@@ -37,12 +37,14 @@ INITIAL_BIAS = -3.0
 class ArtifactClassifier(nn.Module):
     """N x 3 x H x W normalised RGB -> (class logits N x K, has-artifact logit N x 1), and with
     ``evidence`` also the has-artifact map N x 1 x H/32 x W/32 whose mean is that logit.
-    ``nss``: the input's (mean, std) normalisation, to read natural-scene statistics too;
-    ``stage_statistics``: to read the encoder's feature-map statistics too."""
+    ``score_encoder``: the has-artifact score reads an encoder of its own (frozen ImageNet
+    weights, set by ``checkpoint.with_score_parts``), not the one the classes are trained on;
+    ``stage_statistics``: the score also reads that encoder's feature-map statistics;
+    ``nss``: the input's (mean, std) normalisation, to read natural-scene statistics too."""
 
     def __init__(self, num_classes: int, text_dim: int = TEXT_DIM, pooling: str = "mean",
                  evidence: bool = False, nss: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
-                 stage_statistics: bool = False):
+                 stage_statistics: bool = False, score_encoder: bool = False):
         super().__init__()
         if pooling not in ("mean", "max"):
             raise ValueError(f"pooling must be 'mean' or 'max', got {pooling!r}")
@@ -51,6 +53,7 @@ class ArtifactClassifier(nn.Module):
         self.pooling = pooling
         self.evidence = evidence
         self.encoder = EfficientNetLite0(with_head=True)
+        self.score_encoder = EfficientNetLite0(with_head=True) if score_encoder else None
         self.projection = nn.Linear(HEAD_CHANNELS, text_dim)
         self.artifact_head = nn.Linear(HEAD_CHANNELS, 1)
         self.register_buffer("text_embeddings", torch.zeros(num_classes, text_dim))
@@ -113,12 +116,19 @@ class ArtifactClassifier(nn.Module):
             logits = logits + self.nss_head(self.scene_statistics(pixels))[:, :, None, None]
         return logits
 
+    def score_reads(self, pixels: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """(feature maps, head features) of the encoder the has-artifact score reads."""
+        encoder = self.score_encoder if self.score_encoder is not None else self.encoder
+        features = encoder(pixels)
+        return features, encoder.head_of(features)
+
     def forward(self, pixels: torch.Tensor):
-        features = self.encoder(pixels)
-        head = self.encoder.head_of(features)
+        features, head = self.score_reads(pixels)
+        class_head = head if self.score_encoder is None else self.encoder.head_features(pixels)
+        class_pooled = self.encoder.pool(class_head, self.pooling)
         if not self.evidence:
-            pooled = self.encoder.pool(head, self.pooling)
-            logit, term = self.artifact_head(pooled), self.image_term(pixels, features)
-            return self.class_logits(pooled), logit if term is None else logit + term
+            logit = self.artifact_head(self.encoder.pool(head, self.pooling))
+            term = self.image_term(pixels, features)
+            return self.class_logits(class_pooled), logit if term is None else logit + term
         evidence = self.artifact_map(pixels, features, head)
-        return self.class_logits(head.mean(dim=(2, 3))), evidence.mean(dim=(2, 3)), evidence
+        return self.class_logits(class_pooled), evidence.mean(dim=(2, 3)), evidence

@@ -77,22 +77,25 @@ def read_images(paths: Iterable[Path], label: str, quiet: bool,
 
 
 class _HeadReads(torch.nn.Module):
-    """pixels -> what the classifier's "has artifact" head reads: the pooled head features
-    (N x 1280), then the feature-map statistics and the raw natural-scene statistics when
-    the model has them (the order of ``HeadColumns``)."""
+    """pixels -> (what the classifier's has-artifact score reads: the pooled head features
+    of its encoder, then the feature-map statistics and the raw natural-scene statistics
+    when the model has them, in the order ScoreHead.install writes them; the pooled
+    features its classes read)."""
 
     def __init__(self, model: torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        features = self.model.encoder(pixels)
-        parts = [self.model.encoder.pool(self.model.encoder.head_of(features), self.model.pooling)]
-        if self.model.stage_statistics is not None:
-            parts.append(self.model.stage_statistics(features))
-        if self.model.nss is not None:
-            parts.append(self.model.nss(pixels))
-        return torch.cat(parts, dim=1)
+    def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        model = self.model
+        features, head = model.score_reads(pixels)
+        parts = [model.encoder.pool(head, model.pooling)]
+        if model.stage_statistics is not None:
+            parts.append(model.stage_statistics(features))
+        if model.nss is not None:
+            parts.append(model.nss(pixels))
+        classes = parts[0] if model.score_encoder is None else model.encoder.pooled(pixels, model.pooling)
+        return torch.cat(parts, dim=1), classes
 
 
 class HeadFeatures:
@@ -111,21 +114,25 @@ class HeadFeatures:
             warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
             path = f"{work}/features.onnx"
             torch.onnx.export(_HeadReads(model), (torch.zeros(1, 3, spec.height, spec.width),), path,
-                              input_names=["pixels"], output_names=["features"], opset_version=17,
-                              dynamic_axes={"pixels": {0: "batch"}, "features": {0: "batch"}}, dynamo=False)
+                              input_names=["pixels"], output_names=["score", "classes"], opset_version=17,
+                              dynamic_axes={"pixels": {0: "batch"}, "score": {0: "batch"}, "classes": {0: "batch"}},
+                              dynamo=False)
             self.backend = onnx_file_backend(path, threads)
 
-    def __call__(self, images: list[np.ndarray], label: str, quiet: bool, batch_size: int = 8) -> np.ndarray:
-        """N x features of the images, each resized as at run time."""
+    def __call__(self, images: list[np.ndarray], label: str, quiet: bool,
+                 batch_size: int = 8) -> tuple[np.ndarray, np.ndarray]:
+        """(N x what the score reads, N x what the classes read) of the images, each resized
+        as at run time."""
         chunks = []
         with Progress(label, len(images), quiet) as progress:
             for start in range(0, len(images), batch_size):
                 batch = images[start:start + batch_size]
                 pixels = np.stack([normalize(resize_rgb(image, self.spec.height, self.spec.width), self.spec)
                                    for image in batch])
-                chunks.append(self.backend.run_batch(pixels)["features"].astype(np.float64))
+                outputs = self.backend.run_batch(pixels)
+                chunks.append((outputs["score"].astype(np.float64), outputs["classes"].astype(np.float64)))
                 progress.advance(len(batch))
-        return np.concatenate(chunks) if chunks else np.zeros((0, 0))
+        return tuple(np.concatenate(part) for part in zip(*chunks)) if chunks else (np.zeros((0, 0)),) * 2
 
 
 @dataclass(frozen=True)
@@ -235,19 +242,17 @@ def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, opti
         spec = replace(spec, height=options.input_size, width=options.input_size)
         config["input"] = spec.to_manifest()
     features = HeadFeatures(model, spec, torch.get_num_threads())
-    rated = features(data.rated, "features: rated images", quiet)
+    rated, _ = features(data.rated, "features: rated images", quiet)
     mos = np.array([r.mos for r in data.ratings])
     folds = chosen_by_folds(rated, data.ratings, options.ridge_alphas)
     head = ScoreHead.fit(rated, mos, folds["alpha"])
     head.install(model, model.artifact_head.in_features)
-    deep = model.artifact_head.in_features
-    synth = features(data.synth, "features: synthetic", quiet)
-    held = features(data.photos, "features: photographs", quiet)
-    photo_artifact = sigmoid(head.logits(held))
+    _, synth = features(data.synth, "features: synthetic", quiet)
+    photos, photo_pooled = features(data.photos, "features: photographs", quiet)
     thresholds = config["thresholds"]
-    thresholds["artifact"] = quantile_threshold(photo_artifact, options.photo_quantile, 0.0)
-    synth_class = class_probabilities(model, synth[:, :deep])
-    photo_class = class_probabilities(model, held[:, :deep])
+    thresholds["artifact"] = quantile_threshold(sigmoid(head.logits(photos)), options.photo_quantile, 0.0)
+    synth_class = class_probabilities(model, synth)
+    photo_class = class_probabilities(model, photo_pooled)
     for label in config["labels"]:
         if label["key"] in config["trained_classes"]:
             index = label["index"]

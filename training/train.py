@@ -91,17 +91,13 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def freeze_early_layers(model: torch.nn.Module, blocks: int, whole: bool = False) -> list[torch.nn.Module]:
+def freeze_early_layers(model: torch.nn.Module, blocks: int) -> list[torch.nn.Module]:
     """Stop training the encoder's stem and first ``blocks`` blocks (their BN stats too):
-    generic ImageNet edges, and at full resolution the costliest part of a backward pass;
-    with ``whole``, the entire encoder."""
-    encoder = model.encoder
-    if whole:
-        frozen = [encoder]
-    elif blocks > 0:
-        frozen = [encoder._conv_stem, encoder._bn0, *encoder._blocks[:blocks]]
-    else:
+    generic ImageNet edges, and at full resolution the costliest part of a backward pass."""
+    if blocks <= 0:
         return []
+    encoder = model.encoder
+    frozen = [encoder._conv_stem, encoder._bn0, *encoder._blocks[:blocks]]
     for module in frozen:
         module.requires_grad_(False)
     return frozen
@@ -128,7 +124,7 @@ def _fit(model: torch.nn.Module, config: dict, out: Path, options: TrainOptions,
          train_step: Callable, val_loss: Callable, label: str) -> list:
     """The shared epoch loop: seeded order, lr schedule, per-epoch log line, resumable state."""
     out.mkdir(parents=True, exist_ok=True)
-    frozen = freeze_early_layers(model, options.freeze_blocks, options.frozen_encoder)
+    frozen = freeze_early_layers(model, options.freeze_blocks)
     optimizer = torch.optim.AdamW(parameter_groups(model, options.weight_decay), lr=options.lr)
     steps_per_epoch = max(1, n_train // options.batch_size)
     total_steps = steps_per_epoch * options.epochs

@@ -21,7 +21,6 @@ class TrainOptions:
     init: str | None = None  # start from this checkpoint's weights (fine-tuning) instead of ImageNet
     encoder_from: str | None = None  # then copy this checkpoint's encoder (e.g. the trained segmenter's)
     freeze_blocks: int = 3  # stem + the first encoder blocks (strides 2 and 4) stay ImageNet
-    frozen_encoder: bool = False  # the whole encoder stays as it started (only the heads train)
     warmup_steps: int = 50
     min_class_support: int = 5
     resume: bool = False

@@ -47,9 +47,6 @@ def setting(path: str, *param_decls: str, **attrs):
 @setting("encoder_from", "--encoder-from", type=click.Path(exists=True, file_okay=False),
          help="After the usual start, copy the encoder of this checkpoint (e.g. the trained segmenter "
               "into the classifier: its features already respond to artifacts).")
-@setting("frozen_encoder", "--frozen-encoder", is_flag=True,
-         help="Train the heads only: the encoder keeps its starting weights (ImageNet's, or "
-              "--init's), whose features carry across generators better than fine-tuned ones.")
 @setting("resume", "--resume", is_flag=True, help="Continue after the last finished epoch in OUT/last.")
 @setting("quiet", "--quiet", is_flag=True, help="No progress and no per-epoch lines.")
 def train(model: str, data: Path, out: Path, threads: int, **settings) -> None:

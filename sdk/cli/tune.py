@@ -24,6 +24,7 @@ class TuneSettings:
 
     mos_column: str = "mos_quality"
     val_fraction: float = 0.1
+    score_encoder: bool = True
     stage_statistics: bool = True
     scene_statistics: bool = False
     evidence_map: bool = False
@@ -60,6 +61,10 @@ def setting(path: str, *param_decls: str, **attrs):
 @setting("tuning.ridge_alphas", "--ridge-alpha", multiple=True, type=click.FloatRange(min=0, min_open=True),
          help="A ridge strength to try for the image score (repeatable); the one that ranks a "
               "left-out generator best on leave-one-generator-out folds is kept.")
+@setting("score_encoder", "--score-encoder/--shared-encoder",
+         help="The image score reads an encoder of its own, frozen at its ImageNet weights, whose "
+              "features rank a generator left out of the fit far better than the fine-tuned one "
+              "the classes read (MODEL_CARD); --shared-encoder reads the classes' encoder.")
 @setting("stage_statistics", "--stage-statistics/--no-stage-statistics",
          help="The image score also reads the channel means and deviations of the encoder's "
               "feature maps at strides 4-32, next to the pooled head features.")
@@ -113,7 +118,8 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
         report = {"skipped": skipped, "rated_images": len(real.ratings), "synth_images": len(synth_samples)}
         classifier, classifier_config = load_checkpoint(checkpoint / "classifier")
         classifier = with_score_parts(classifier, classifier_config, tune_settings.evidence_map,
-                                      tune_settings.scene_statistics, tune_settings.stage_statistics)
+                                      tune_settings.scene_statistics, tune_settings.stage_statistics,
+                                      tune_settings.score_encoder)
         report["classifier"], rated_probability = tune_classifier(classifier, classifier_config, real, options, quiet)
         tuned = [("classifier", classifier, classifier_config)]
         if not tune_settings.keep_segmenter:

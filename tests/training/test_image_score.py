@@ -53,19 +53,25 @@ def test_the_score_rises_as_the_opinion_falls():
     assert np.median(logits) == pytest.approx(0.0, abs=0.2)  # the pivot: the median opinion
 
 
-def test_the_installed_score_is_the_fitted_one():
+@pytest.mark.parametrize("score_encoder", [False, True])
+def test_the_installed_score_is_the_fitted_one(score_encoder):
     """What the classifier outputs as its artifact logit equals the fitted map of what its
-    head reads: the pooled features and the feature-map and natural-scene statistics."""
+    head reads: the pooled features and the feature-map and natural-scene statistics, of
+    its own encoder or of the one the classes read."""
     torch.manual_seed(0)
-    model = ArtifactClassifier(13, nss=((123.7, 116.3, 103.5), (58.4, 57.1, 57.4)), stage_statistics=True).eval()
+    model = ArtifactClassifier(13, nss=((123.7, 116.3, 103.5), (58.4, 57.1, 57.4)), stage_statistics=True,
+                               score_encoder=score_encoder).eval()
     pixels = torch.randn(3, 3, 64, 64)
     with torch.no_grad():
-        reads = _HeadReads(model)(pixels).double().numpy()
+        reads, classes = (part.double().numpy() for part in _HeadReads(model)(pixels))
     head = ScoreHead(np.random.default_rng(1).normal(0, 0.01, reads.shape[1]), 0.3, 1.0)
     head.install(model, model.artifact_head.in_features)
     with torch.no_grad():
         logit = model(pixels)[1][:, 0].double().numpy()
     np.testing.assert_allclose(logit, head.logits(reads), rtol=1e-4, atol=1e-4)
+    with torch.no_grad():
+        expected = model.encoder.pooled(pixels, model.pooling).double().numpy()
+    np.testing.assert_allclose(classes, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_quantile_threshold_never_goes_below_its_floor():
@@ -111,7 +117,7 @@ def test_tune_writes_tuned_checkpoints_with_thresholds_no_lower_than_their_floor
     assert report["rated_images"] == 8 and report["synth_images"] == 4 and not report["skipped"]
     classifier = json.loads((out / "classifier" / "config.json").read_text())
     assert classifier["input"]["height"] == classifier["input"]["width"] == 128
-    assert classifier["stage_statistics"] and not classifier["evidence_map"]
+    assert classifier["score_encoder"] and classifier["stage_statistics"] and not classifier["evidence_map"]
     assert classifier["tuning"]["options"]["ridge_alphas"] == [1.0, 10.0]
     assert report["classifier"]["leave_one_generator_out"]["alpha"] in (1.0, 10.0)
     trained = json.loads((shipped_weights() / "segmenter" / "config.json").read_text())["thresholds"]
@@ -177,3 +183,9 @@ def test_tune_gives_the_classifier_its_evidence_map_and_reports_generator_folds(
     assert torch.allclose(logit[:, 0], evidence.mean(dim=(1, 2, 3)), atol=1e-5)
     # the statistics were fitted, not left at zero
     assert model.nss_head.weight.abs().sum() > 0 and model.stage_head.weight.abs().sum() > 0
+    from artifactsdk.models.encoder import EfficientNetLite0, load_imagenet_weights
+
+    imagenet = EfficientNetLite0(with_head=True)
+    load_imagenet_weights(imagenet)
+    for (name, expected), found in zip(imagenet.state_dict().items(), model.score_encoder.state_dict().values()):
+        assert torch.equal(expected, found), name  # the score's own encoder is ImageNet's, untouched
