@@ -111,7 +111,7 @@ class ArtifactClassifier(nn.Module):
         weight = self.artifact_head.weight[:, :, None, None]
         logits = F.conv2d(head, weight, self.artifact_head.bias)
         if self.stage_statistics is not None:
-            logits = logits + self.stage_statistics.contribution_map(features, self.stage_head.weight, head.shape[2:])
+            logits = logits + self.stage_statistics.contribution_map(features, self.stage_head.weight)
         if self.nss is not None:
             logits = logits + self.nss_head(self.scene_statistics(pixels))[:, :, None, None]
         return logits

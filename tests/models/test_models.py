@@ -87,6 +87,30 @@ def test_the_evidence_map_is_where_the_statistics_term_comes_from():
     assert (moved[:, 0, :2, :2].mean(dim=(1, 2)) > moved[:, 0, 2:, 2:].mean(dim=(1, 2))).all()
 
 
+def test_the_evidence_map_exports_for_any_input_size_a_multiple_of_32(tmp_path):
+    import warnings
+
+    import numpy as np
+    import onnxruntime as ort
+
+    from artifactsdk.models.classifier import ArtifactClassifier
+
+    torch.manual_seed(0)
+    model = ArtifactClassifier(taxonomy.NUM_CLASSES, evidence=True, stage_statistics=True, score_encoder=True).eval()
+    torch.nn.init.normal_(model.stage_head.weight, std=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(model, (torch.zeros(1, 3, 128, 128),), tmp_path / "m.onnx", input_names=["pixels"],
+                          opset_version=17, dynamic_axes={"pixels": {0: "n", 2: "h", 3: "w"}}, dynamo=False)
+    pixels = np.random.default_rng(0).normal(size=(2, 3, 96, 160)).astype(np.float32)
+    found = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"pixels": pixels})
+    with torch.no_grad():
+        expected = model(torch.from_numpy(pixels))
+    assert found[2].shape == (2, 1, 3, 5)
+    for a, b in zip(found, expected):
+        np.testing.assert_allclose(a, b.numpy(), atol=1e-4)
+
+
 def test_new_class_keeps_known_biases_and_starts_zero_shot():
     model = _classifier()
     with torch.no_grad():
