@@ -188,4 +188,5 @@ def test_tune_gives_the_classifier_its_evidence_map_and_reports_generator_folds(
     imagenet = EfficientNetLite0(with_head=True)
     load_imagenet_weights(imagenet)
     for (name, expected), found in zip(imagenet.state_dict().items(), model.score_encoder.state_dict().values()):
-        assert torch.equal(expected, found), name  # the score's own encoder is ImageNet's, untouched
+        # the score's own encoder is ImageNet's, untouched (the shipped weights keep it in fp16)
+        assert torch.allclose(expected.float(), found.float(), rtol=1e-3, atol=1e-4), name
