@@ -33,7 +33,7 @@ import torch
 from scipy import stats
 
 from artifactsdk.errors import DatasetError
-from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE, combine_scores, segmenter_image_score
+from artifactsdk.postprocess import DEFAULT_IMAGE_SCORE, combine_scores, segmenter_image_score, sigmoid
 from artifactsdk.preprocess import InputSpec, normalize, resize_rgb
 from artifactsdk.progress import Progress
 from artifactsdk.runtimes.onnxruntime_backend import onnx_file_backend
@@ -52,7 +52,6 @@ SEGMENTER_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 class RealImages:
     """The decoded images a tuning run uses."""
     synth: list[np.ndarray]
-    synth_has_artifact: np.ndarray
     synth_classes: np.ndarray                 # N x K multi-hot
     photos: list[np.ndarray]
     rated: list[np.ndarray]
@@ -160,28 +159,22 @@ class ScoreHead:
     def logits(self, features: np.ndarray) -> np.ndarray:
         return features @ self.weight + self.bias
 
-    def install(self, model: torch.nn.Module, deep: int) -> None:
-        """Write the map into the classifier: the pooled part into its artifact head, the
-        feature-map statistics into their head, the natural-scene statistics (raw columns:
-        mean 0, std 1 in the model) into theirs."""
-        weight = torch.from_numpy(self.weight).float()
-        parts = [("artifact_head", model.artifact_head, deep)]
+    def install(self, model: torch.nn.Module) -> None:
+        """Write the map into the classifier, in _HeadReads' column order: the pooled part into
+        its artifact head, the feature-map statistics into their head, the natural-scene
+        statistics (raw columns: mean 0, std 1 in the model) into theirs."""
+        heads = [model.artifact_head]
         if model.stage_statistics is not None:
-            parts.append(("stage_head", model.stage_head, model.stage_head.in_features))
+            heads.append(model.stage_head)
         if model.nss is not None:
-            parts.append(("nss_head", model.nss_head, model.nss_head.in_features))
+            heads.append(model.nss_head)
             model.nss_mean.zero_()
             model.nss_std.fill_(1.0)
-        start = 0
+        weights = torch.from_numpy(self.weight).float().split([head.in_features for head in heads])
         with torch.no_grad():
-            for _, layer, width in parts:
-                layer.weight.copy_(weight[start:start + width][None])
-                start += width
+            for head, weight in zip(heads, weights):
+                head.weight.copy_(weight[None])
             model.artifact_head.bias.fill_(self.bias)
-
-
-def sigmoid(logits: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-logits))
 
 
 def leave_one_generator_out(features: np.ndarray, ratings: list[RatedImage], alpha: float) -> dict:
@@ -246,7 +239,7 @@ def tune_classifier(model: torch.nn.Module, config: dict, data: RealImages, opti
     mos = np.array([r.mos for r in data.ratings])
     folds = chosen_by_folds(rated, data.ratings, options.ridge_alphas)
     head = ScoreHead.fit(rated, mos, folds["alpha"])
-    head.install(model, model.artifact_head.in_features)
+    head.install(model)
     _, synth = features(data.synth, "features: synthetic", quiet)
     photos, photo_pooled = features(data.photos, "features: photographs", quiet)
     thresholds = config["thresholds"]

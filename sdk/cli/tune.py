@@ -112,7 +112,6 @@ def tune(checkpoint: Path, data: Path, photos: tuple[Path, ...], mos_csv: Path, 
         rated_images, readable = read_images([images / r.name for r in present], "rated images", quiet, skipped)
         real = RealImages(
             synth=[s.image for s in synth_samples],
-            synth_has_artifact=np.array([has for _, _, has in targets]),
             synth_classes=np.stack([classes for classes, _, _ in targets]),
             photos=photo_images, rated=rated_images, ratings=[present[i] for i in readable])
         report = {"skipped": skipped, "rated_images": len(real.ratings), "synth_images": len(synth_samples)}

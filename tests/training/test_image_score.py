@@ -65,7 +65,7 @@ def test_the_installed_score_is_the_fitted_one(score_encoder):
     with torch.no_grad():
         reads, classes = (part.double().numpy() for part in _HeadReads(model)(pixels))
     head = ScoreHead(np.random.default_rng(1).normal(0, 0.01, reads.shape[1]), 0.3, 1.0)
-    head.install(model, model.artifact_head.in_features)
+    head.install(model)
     with torch.no_grad():
         logit = model(pixels)[1][:, 0].double().numpy()
     np.testing.assert_allclose(logit, head.logits(reads), rtol=1e-4, atol=1e-4)
