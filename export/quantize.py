@@ -120,14 +120,22 @@ def output_head_nodes(model_path: str | Path) -> tuple[str, ...]:
     return tuple(sorted(head))
 
 
-def _check_nodes_exist(model_path: Path, names: tuple[str, ...]) -> None:
+def named_nodes(model_path: Path, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The nodes `names` stand for: a node's own name, or a module's (``/_blocks.3``, as the
+    float search and the manifest name them), which stands for every node under it."""
     import onnx
 
-    present = {node.name for node in onnx.load(str(model_path), load_external_data=False).graph.node}
-    missing = [name for name in names if name not in present]
+    present = [node.name for node in onnx.load(str(model_path), load_external_data=False).graph.node]
+    nodes, missing = [], []
+    for name in names:
+        matched = [node for node in present if node == name or node.startswith(name.rstrip("/") + "/")]
+        nodes.extend(matched)
+        if not matched:
+            missing.append(name)
     if missing:
-        raise ExportError(f"nodes to keep in float {missing} are not in {model_path.name}; "
-                          f"the graph's nodes are named like {sorted(present)[:5]}.")
+        raise ExportError(f"nodes to keep in float {missing} are not in {model_path.name} (neither a node nor "
+                          f"a module); the graph's nodes are named like {sorted(present)[:5]}.")
+    return tuple(nodes)
 
 
 class Quantizer:
@@ -145,7 +153,7 @@ class Quantizer:
         # On graphs onnxslim already simplified this changes no node; it stays for the mark
         # quantize_static looks for and for graphs that arrive unsimplified.
         quant_pre_process(str(fp32_path), str(self.prepared), skip_symbolic_shape=True)
-        _check_nodes_exist(self.prepared, settings.keep_float_nodes)
+        self.kept_float = named_nodes(self.prepared, settings.keep_float_nodes)
         self.heads = (output_head_nodes(self.prepared) if settings.keep_float_heads else ()) \
             + float_module_nodes(self.prepared)
         preset = PRESETS[settings.preset]
@@ -160,7 +168,7 @@ class Quantizer:
         from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
         preset = PRESETS[self.settings.preset]
-        excluded = sorted({*self.settings.keep_float_nodes, *self.heads, *extra_float_nodes})
+        excluded = sorted({*self.kept_float, *self.heads, *extra_float_nodes})
         quantize_static(
             str(self.prepared), str(out_path), calibration_data_reader=None, quant_format=QuantFormat.QDQ,
             op_types_to_quantize=self.op_types, per_channel=self.settings.per_channel,

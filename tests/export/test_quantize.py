@@ -85,6 +85,14 @@ def test_kept_op_types_and_nodes_stay_float(fp32_segmenter, calibration, tmp_pat
     assert float_convs(no_conv) == float_convs(fp32_segmenter[1])
 
 
+def test_a_kept_module_keeps_every_node_under_it_float(fp32_segmenter, calibration, tmp_path):
+    kept = onnx.load(str(_quantize(fp32_segmenter[1], calibration, tmp_path / "q.onnx",
+                                   keep_float_nodes=("/encoder/encoder.1",), keep_float_heads=False)))
+    weights = {i.name for i in kept.graph.initializer}
+    float_convs = [n.name for n in kept.graph.node if n.op_type == "Conv" and n.input[1] in weights]
+    assert float_convs == ["/encoder/encoder.1/encoder.1.0/Conv"]  # not /encoder/encoder.0, not /head
+
+
 def test_output_heads_are_the_logit_ops_and_can_stay_float(fp32_segmenter, calibration, tmp_path):
     model = onnx.load(str(fp32_segmenter[1]))
     kinds = {n.name: n.op_type for n in model.graph.node}
