@@ -35,6 +35,7 @@ class EvalSettings:
     auroc_groups: tuple[str, ...] = ()
     by_generator: bool = False
     worst: int = 10
+    deletion_fill: str = "inpaint"
     bundle: Path | None = None
     precision: str | None = None
     detector: DetectorSettings = field(default_factory=lambda: DetectorSettings(threads=1))
@@ -156,6 +157,9 @@ AUROC_HELP = ("With groups: AUROC of artifact_score separating POSITIVES (the ar
               "folds of a head fitted without that generator (artifactsdk tune), and their mean.")
 @setting("worst", "--worst", type=click.IntRange(min=0),
          help="With --clean-photos: list this many photographs with the highest artifact_score.")
+@setting("deletion_fill", "--deletion-fill", type=click.Choice(sorted(real_eval.DELETION_FILLS)),
+         help="What the deletion test fills a flagged image's regions with: inpaint (from the "
+              "surroundings, OpenCV's Telea) or mean (the image's mean colour).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the results to this JSON file (with per-image records for real images).")
 @click.option("--quiet", is_flag=True, help="No progress and no table.")
@@ -197,7 +201,9 @@ def real_image_reports(run: EvalSettings, quiet: bool) -> dict:
     result = {}
     with Detector.load(run.detector_settings()) as detector:
         if run.clean_photos is not None:
-            result["clean_photos"] = real_eval.clean_photos_report(detector, run.clean_photos, run.worst, quiet)
+            result["clean_photos"] = real_eval.clean_photos_report(detector, run.clean_photos, run.worst, quiet,
+                                                                   run.deletion_fill)
         if entries is not None:
-            result["mos"] = real_eval.mos_report(detector, entries, splits, quiet, by_generator=run.by_generator)
+            result["mos"] = real_eval.mos_report(detector, entries, splits, quiet, by_generator=run.by_generator,
+                                                 fill=run.deletion_fill)
     return result

@@ -77,22 +77,37 @@ def test_brisque_ranks_noise_and_blur_below_the_clean_image(samples):
     assert brisque_quality(noisy) < qualities[0]
 
 
-def test_eval_reports_the_deletion_test_and_the_explanations(evidence_bundle, tmp_path):
-    """Half-red images are flagged by their mean redness; filling the detected (red) mask with
-    the mean colour lowers the score, filling the same mask moved elsewhere hardly does."""
+@pytest.mark.parametrize("fill", ["inpaint", "mean"])
+def test_eval_reports_the_deletion_test_and_the_explanations(evidence_bundle, tmp_path, fill):
+    """Half-red images are flagged by their mean redness; filling the detected (red) mask,
+    from its surroundings or with the mean colour, lowers the score; filling the same mask
+    moved elsewhere hardly does."""
     photos = tmp_path / "photos"
     photos.mkdir()
     for index, box in enumerate([(0, 0, 40, 64), (24, 0, 64, 64), (0, 20, 64, 64), (8, 8, 24, 24)]):
         Image.fromarray(red_square_image(64, box, seed=index)).save(photos / f"{index}.png")
     out = tmp_path / "eval.json"
     result = CliRunner().invoke(main, ["eval", "--clean-photos", str(photos), "--bundle", str(evidence_bundle),
-                                       "--backend", "ort-cpu", "--json", str(out), "--quiet"])
+                                       "--backend", "ort-cpu", "--deletion-fill", fill, "--json", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text())["clean_photos"]["explanations"]
     assert figures["flagged"] == 4 and figures["explained_share"] == 1.0
     deletion = figures["deletion"]
-    assert deletion["images"] == 4 and deletion["lowered_share"] == 1.0
+    assert deletion["fill"] == fill and deletion["images"] == 4 and deletion["lowered_share"] == 1.0
     assert deletion["mean_drop_detected"] > 2 * deletion["mean_drop_random"]
+
+
+def test_inpainting_paints_a_region_over_from_its_surroundings():
+    """A red square on a green-to-blue gradient: inpainted, the square is gone (no red left)
+    and the rest of the image is untouched."""
+    pixels = np.zeros((64, 64, 3), np.uint8)
+    pixels[..., 1] = np.linspace(40, 200, 64, dtype=np.uint8)[None, :]
+    pixels[..., 2] = 120
+    mask = np.zeros((64, 64), bool)
+    mask[20:36, 20:36] = True
+    pixels[mask] = (255, 0, 0)
+    out = real_eval.inpainted(pixels, mask)
+    assert out[mask][:, 0].max() < 40 and np.array_equal(out[~mask], pixels[~mask])
 
 
 @settings(max_examples=200, deadline=None)
