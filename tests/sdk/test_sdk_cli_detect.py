@@ -42,27 +42,44 @@ def test_strict_and_all_failed_exit_non_zero(folder, tiny_bundle):
     assert "missing.png: no such file" in broken.stderr
 
 
-def test_out_writes_json_overlays_masks_and_summary(folder, tiny_bundle, tmp_path):
+def _detect_to_out(folder, tiny_bundle, out, threshold: str):
     nested = folder / "sub"
-    nested.mkdir()
+    nested.mkdir(exist_ok=True)
     Image.fromarray(red_square_image(64, (44, 44, 62, 62))).save(nested / "deep.jpg")
-    out = tmp_path / "out"
     result = _run([str(folder), "-r", "--bundle", str(tiny_bundle), "--out", str(out), "--overlay", "--mask",
-                   "--json", "--mode", "cascade", "--threshold", "1.0", "--threads", "1", "--quiet"])
+                   "--json", "--mode", "cascade", "--threshold", threshold, "--threads", "1", "--quiet"])
     assert result.exit_code == 0, result.output
+    return result
+
+
+def test_out_writes_json_overlays_masks_and_summary(folder, tiny_bundle, tmp_path):
+    out = tmp_path / "out"
+    result = _detect_to_out(folder, tiny_bundle, out, "0.0")  # flags every image
     assert result.stderr.count("error: ") == 3 and "images/s" not in result.stderr
     printed = json.loads(result.stdout)
     assert len(printed["records"]) == 24 and printed["output"] == str(out)
     deep = json.loads((out / "sub" / "deep.json").read_text())
     assert deep["regions"][0]["caption"].startswith("Localized blur in the lower right")
-    assert deep["pixel_threshold"] == 0.5 and not deep["is_artifact"]  # --threshold 1.0 flags nothing
+    assert deep["pixel_threshold"] == 0.5 and deep["is_artifact"]
     overlay = Image.open(out / "sub" / "deep.overlay.png")
     assert overlay.size == (64, 64) and overlay.getpixel((52, 52))[2] > 100
     assert Image.open(out / "sub" / "deep.mask.png").getpixel((52, 52)) == 255
     assert not (out / "img01.json").read_text().count('"segmented": true')  # cascade skipped it
     summary = json.loads((out / "summary.json").read_text())
-    assert (summary["processed"], summary["failed"], summary["skipped"], summary["flagged"]) == (21, 3, 0, 0)
+    assert (summary["processed"], summary["failed"], summary["skipped"], summary["flagged"]) == (21, 3, 0, 21)
     assert summary["details"]["models"]["segmenter"]["backend"] == "ort-cpu"
+
+
+def test_a_clean_verdict_outlines_nothing(folder, tiny_bundle, tmp_path):
+    """The segmenter finds the red square, but --threshold 1.0 calls the image clean: no
+    region and an empty mask, so the output never contradicts its own verdict."""
+    out = tmp_path / "out"
+    _detect_to_out(folder, tiny_bundle, out, "1.0")
+    deep = json.loads((out / "sub" / "deep.json").read_text())
+    assert deep["segmented"] and not deep["is_artifact"] and deep["regions"] == []
+    assert Image.open(out / "sub" / "deep.mask.png").getextrema() == (0, 0)
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["processed"], summary["flagged"]) == (21, 0)
 
 
 def test_usage_errors(folder, tiny_bundle, tmp_path):

@@ -17,7 +17,7 @@ def _needs_npm():
 def _add_test_images(site: Path, samples: Path) -> None:
     images = site / "test-images"
     images.mkdir(exist_ok=True)
-    for name in ("synth-000000.png", "synth-000007.png"):
+    for name in ("synth-000000.png", "synth-000007.png", "agiqa-midjourney_lowstep_206.jpg"):
         shutil.copy(samples / name, images / name)
     # Not square and not 512: exercises the resizes both ways.
     Image.open(samples / "synth-000007.png").convert("RGB").crop((40, 60, 340, 260)).save(images / "crop-300x200.png")

@@ -451,8 +451,9 @@ export function buildRecord(image, config, classProbs, imageProb, map, evidence 
   const segmenterScore = map ? segmenterImageScore(map.data, config.image_score) : null;
   const score = combineScores(imageProb, segmenterScore, config.image_score, thresholds);
   const isArtifact = score >= thresholds.decision;
-  const reported = evidence && isArtifact
-    ? withEvidence(map, evidence, thresholds, config.evidence) : map;
+  // a clean verdict outlines nothing (artifactsdk.postprocess.build_detection)
+  const reported = !isArtifact ? null
+    : evidence ? withEvidence(map, evidence, thresholds, config.evidence) : map;
   const label = found.length ? [found[0], names[found[0]]] : null;
   const size = [image.width, image.height];
   const record = {
