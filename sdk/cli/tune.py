@@ -27,7 +27,7 @@ class TuneSettings:
     score_encoder: bool = True
     stage_statistics: bool = True
     scene_statistics: bool = False
-    evidence_map: bool = False
+    evidence_map: bool = True  # where a flagged image's score comes from: its explanation
     keep_segmenter: bool = False
     tuning: TuningOptions = field(default_factory=TuningOptions)
 

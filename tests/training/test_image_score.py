@@ -117,7 +117,7 @@ def test_tune_writes_tuned_checkpoints_with_thresholds_no_lower_than_their_floor
     assert report["rated_images"] == 8 and report["synth_images"] == 4 and not report["skipped"]
     classifier = json.loads((out / "classifier" / "config.json").read_text())
     assert classifier["input"]["height"] == classifier["input"]["width"] == 128
-    assert classifier["score_encoder"] and classifier["stage_statistics"] and not classifier["evidence_map"]
+    assert classifier["score_encoder"] and classifier["stage_statistics"] and classifier["evidence_map"]  # defaults
     assert classifier["tuning"]["options"]["ridge_alphas"] == [1.0, 10.0]
     assert report["classifier"]["leave_one_generator_out"]["alpha"] in (1.0, 10.0)
     trained = json.loads((shipped_weights() / "segmenter" / "config.json").read_text())["thresholds"]
