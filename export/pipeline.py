@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,7 @@ def export_model(model, config: dict, weights: Path | None, bundle_dir: Path, se
     its own fp32 ONNX writer, `write_onnx(path, opset)`."""
     task = config["task"]
     role = TASK_ROLE[task]
+    settings = replace(settings, int8=settings.int8.for_role(role))
     spec = InputSpec.from_manifest(config["input"])
     dynamic_hw = spatially_dynamic(task, config["input"])
     bundle_dir = Path(bundle_dir)

@@ -7,9 +7,10 @@ their real parameters) and reach `quantize_static` as its calibration cache.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from artifactsdk.bundle import ROLES
 from artifactsdk.calibration.ranges import CalibrationMethodSettings, compute_ranges
 from artifactsdk.errors import ExportError
 from artifactsdk.export.float_nodes import float_module_nodes
@@ -47,7 +48,7 @@ class Int8Settings:
     calibration: CalibrationMethodSettings = field(default_factory=CalibrationMethodSettings)
     per_channel: bool = True
     keep_float_op_types: tuple[str, ...] = ()
-    keep_float_nodes: tuple[str, ...] = ()
+    keep_float_nodes: tuple[str, ...] = ()  # "ROLE:name" keeps a node or module of that model only
     # The output heads (output_head_nodes) stay float by default: in int8 they cost accuracy
     # (BENCHMARKS.md, "Defaults chosen by measurement") and they are ~nothing of the time:
     # a 64->1 1x1 conv and a 1-channel resize (segmenter), a 13-row matmul (classifier).
@@ -75,6 +76,18 @@ class Int8Settings:
     def __post_init__(self):
         if self.preset not in PRESETS:
             raise ExportError(f"unknown int8 preset {self.preset!r}; expected one of {', '.join(PRESETS)}.")
+
+    def for_role(self, role: str) -> "Int8Settings":
+        """These settings for one model of a bundle: the float nodes named for it ("classifier:/_blocks.3")
+        or for every model (no "ROLE:"), so one `export all` can keep modules of each in float."""
+        named = []
+        for name in self.keep_float_nodes:
+            owner, _, node = name.partition(":")
+            if owner not in ROLES:  # a plain node name, even one with a colon
+                named.append(name)
+            elif owner == role:
+                named.append(node)
+        return replace(self, keep_float_nodes=tuple(named))
 
     def to_dict(self) -> dict:
         preset = PRESETS[self.preset]

@@ -47,7 +47,7 @@ def setting(path: str, *param_decls: str, **attrs):
          help="Op type to leave in float in the int8 model (repeatable).")
 @setting("int8.keep_float_nodes", "--keep-float-node", multiple=True,
          help="Node, or module as the float search names it (/_blocks.3: all its nodes), to leave in "
-              "float in the int8 model (repeatable).")
+              "float in the int8 model (repeatable); ROLE:NAME for one model only (classifier:/_blocks.3).")
 @setting("int8.keep_float_heads", "--float-heads/--int8-heads",
          help="Keep the output heads (last Conv / Gemm / MatMul to each output) in float.")
 @setting("int8.float_search", "--float-search", type=click.IntRange(min=0),

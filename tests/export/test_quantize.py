@@ -114,3 +114,9 @@ def test_unknown_node_to_keep_is_an_error(fp32_segmenter, calibration, tmp_path)
 def test_unknown_preset_is_an_error():
     with pytest.raises(ExportError, match="gpu"):
         Int8Settings(preset="gpu")
+
+
+def test_role_qualified_float_nodes_reach_only_their_model():
+    settings = Int8Settings(keep_float_nodes=("classifier:/_blocks.3", "segmenter:/decoder", "/head/Conv", "odd::name"))
+    assert settings.for_role("classifier").keep_float_nodes == ("/_blocks.3", "/head/Conv", "odd::name")
+    assert settings.for_role("segmenter").keep_float_nodes == ("/decoder", "/head/Conv", "odd::name")
