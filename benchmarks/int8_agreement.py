@@ -29,10 +29,12 @@ def detections(bundle: str, precision: str, images: list[Path]) -> list:
 
 
 def int8_numbers(found: list) -> dict[str, np.ndarray]:
-    """What int8 computed for each image, as arrays that can be compared bit for bit."""
+    """What int8 computed for each image, as arrays that can be compared bit for bit (a clean
+    verdict has no mask: zeros in its place)."""
+    shape = next((d.model_mask.shape for d in found if d.model_mask is not None), (1, 1))
     return {"artifact_score": np.array([d.artifact_score for d in found], np.float64),
             "class_scores": np.array([[d.scores[key] for key in sorted(d.scores)] for d in found], np.float64),
-            "masks": np.stack([d.model_mask if d.model_mask is not None else np.zeros((1, 1), np.float32)
+            "masks": np.stack([d.model_mask if d.model_mask is not None else np.zeros(shape, np.float32)
                                for d in found])}
 
 
