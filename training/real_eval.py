@@ -123,14 +123,15 @@ def inpainted(pixels: np.ndarray, mask: np.ndarray) -> np.ndarray:
         raise MissingDependencyError("opencv-python-headless", "eval", "The deletion test's inpainting fill") from None
     return cv2.inpaint(np.ascontiguousarray(pixels), mask.astype(np.uint8), INPAINT_RADIUS, cv2.INPAINT_TELEA)
 
-# What the deletion test fills a region with. "inpaint" is the default: chosen on the flagged
+# What the deletion test fills a region with. Inpainting is the default: chosen on the flagged
 # training images (111 rated, 11 photographs; MODEL_CARD), where a flat fill (mean colour,
 # grey) reads as a defect of its own and lowered the score on 58-62 % of them, a blur on 73 %
 # (2.3x random), Telea inpainting on 73 % (2.4x).
 DELETION_FILLS = {"inpaint": inpainted, "mean": mean_coloured}
+DEFAULT_FILL = "inpaint"
 
 
-def deletion_test(detector, decoded, detection, name: str, fill: str = "inpaint") -> Deletion | None:
+def deletion_test(detector, decoded, detection, name: str, fill: str) -> Deletion | None:
     """Scores with the detected mask filled, and with that mask rolled to random offsets
     (seeded by the name: the same figures every run); None when the mask is empty."""
     mask = detection.binary_mask()
@@ -144,7 +145,7 @@ def deletion_test(detector, decoded, detection, name: str, fill: str = "inpaint"
     return Deletion(score(mask), float(np.mean([score(m) for m in moved])))
 
 
-def measure(detector, entry: ImageEntry, baselines: tuple[str, ...], fill: str = "inpaint") -> ImageResult:
+def measure(detector, entry: ImageEntry, baselines: tuple[str, ...], fill: str) -> ImageResult:
     """The Detector's figures for one image, the deletion test when it is flagged, and the
     `baselines` (on the pixels the Detector analyses: the image's own size up to its max_side)."""
     decoded = detector.decode(entry.path)
@@ -156,7 +157,7 @@ def measure(detector, entry: ImageEntry, baselines: tuple[str, ...], fill: str =
 
 
 def measure_all(detector, entries: list[ImageEntry], label: str, quiet: bool,
-                baselines: tuple[str, ...] = (), fill: str = "inpaint") -> tuple[list[ImageResult], list[dict]]:
+                fill: str, baselines: tuple[str, ...] = ()) -> tuple[list[ImageResult], list[dict]]:
     """(results, failures) over the entries. A failed image is reported on stderr and listed;
     DatasetError only when no image could be read."""
     results, failures = [], []
@@ -220,7 +221,7 @@ def ranking_figures(quality: np.ndarray, mos: np.ndarray, means: dict[str, np.nd
     return figures
 
 
-def explanation_figures(results: list[ImageResult], fill: str = "inpaint") -> dict:
+def explanation_figures(results: list[ImageResult], fill: str) -> dict:
     """How the flagged images explain themselves: the share with a region or label, and
     the deletion test over those with a mask (score drops are artifact_score before minus
     after the fill; `ratio` = mean detected drop / mean random drop)."""
@@ -258,11 +259,12 @@ def leave_one_group_out(qualities: dict[str, np.ndarray], mos: np.ndarray, group
 
 # -- reports ----------------------------------------------------------------------------------
 
-def clean_photos_report(detector, folder: Path, worst: int = 10, quiet: bool = False, fill: str = "inpaint") -> dict:
+def clean_photos_report(detector, folder: Path, worst: int = 10, quiet: bool = False,
+                        fill: str = DEFAULT_FILL) -> dict:
     """How often the Detector flags the photographs in `folder`, the `worst` it scores
     highest, and how its flags explain themselves."""
     entries = [ImageEntry(path.name, path) for path in image_files(folder)]
-    results, failures = measure_all(detector, entries, "eval clean photos", quiet, fill=fill)
+    results, failures = measure_all(detector, entries, "eval clean photos", quiet, fill)
     highest = sorted(results, key=lambda result: result.score, reverse=True)[:worst]
     return {"images": len(results), "failed": len(failures),
             "flag_rate": float(np.mean([r.is_artifact for r in results])),
@@ -274,7 +276,8 @@ def clean_photos_report(detector, folder: Path, worst: int = 10, quiet: bool = F
 
 
 def mos_report(detector, entries: list[ImageEntry], splits: list[AurocSplit], quiet: bool = False,
-               baselines: tuple[str, ...] = tuple(BASELINES), by_generator: bool = False, fill: str = "inpaint") -> dict:
+               baselines: tuple[str, ...] = tuple(BASELINES), by_generator: bool = False,
+               fill: str = DEFAULT_FILL) -> dict:
     """The Detector's -artifact_score and each training-free baseline ranked against MOS;
     with `by_generator`, also per left-out generator (leave_one_group_out)."""
     groups = [entry.group for entry in entries]
@@ -284,7 +287,7 @@ def mos_report(detector, entries: list[ImageEntry], splits: list[AurocSplit], qu
                                 "group column or from the names.")
     for split in splits:
         check_split_groups(split, groups)  # before the long run, not after it
-    results, failures = measure_all(detector, entries, "eval MOS", quiet, baselines, fill)
+    results, failures = measure_all(detector, entries, "eval MOS", quiet, fill, baselines)
     mos = np.array([r.entry.mos for r in results])
     scores = np.array([r.score for r in results])
     group_array = np.array([r.entry.group for r in results]) if grouped else None

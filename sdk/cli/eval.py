@@ -35,7 +35,7 @@ class EvalSettings:
     auroc_groups: tuple[str, ...] = ()
     by_generator: bool = False
     worst: int = 10
-    deletion_fill: str = "inpaint"
+    deletion_fill: str = real_eval.DEFAULT_FILL
     bundle: Path | None = None
     precision: str | None = None
     detector: DetectorSettings = field(default_factory=lambda: DetectorSettings(threads=1))
